@@ -1,0 +1,103 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { buildEntryReport, type EntryReport } from '../../services/entry-report.js';
+import { loadFeatureList } from '../../services/feature-list.js';
+import { applyEvent } from '../../services/session.js';
+import { openSession, type CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+
+/** Files baton may leave mid-write or while holding its lock; never worth committing. */
+const PROGRESS_GITIGNORE = '# written by baton\n*.tmp\n.lock\n.lock.*\n';
+
+async function prepareDirectories(context: CommandContext): Promise<void> {
+  await fs.mkdir(context.paths.progressDir, { recursive: true });
+  await fs.mkdir(context.paths.configDir, { recursive: true });
+  await fs.writeFile(path.join(context.paths.progressDir, '.gitignore'), PROGRESS_GITIGNORE, { flag: 'wx' }).catch(() => undefined);
+}
+
+export async function run(context: CommandContext): Promise<number> {
+  await prepareDirectories(context);
+  const session = await openSession(context);
+  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries }, 'entry');
+  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null));
+  if (context.json) printJson(report);
+  else printReport(report);
+  return 0;
+}
+
+const ok = (text: string) => `${paint('OK', 'green')} (${text})`;
+const skip = (text: string) => `${paint('SKIP', 'yellow')} (${text})`;
+const failed = (text: string) => `${paint('FAILED', 'red')} (${text})`;
+
+function printReport(report: EntryReport): void {
+  println(paint('=== SESSION ENTRY PROTOCOL ===', 'bold'));
+  if (report.recovered) {
+    const r = report.recovered;
+    println('');
+    println(paint(`RECOVERED: ${r.detail}`, 'yellow'));
+    println(`  restored ${r.restoredState} from ${r.restoredFrom}, recorded ${r.recordedAt}${r.movedAside ? `; the bad file was kept as ${r.movedAside}` : ''}`);
+  }
+
+  println('');
+  println('Phase 1: Safety Validation');
+  println(`  [1/4] Directory: ${report.project_markers.length ? ok(report.directory) : `${paint('WARNING', 'yellow')} (no project markers in ${report.directory}; run from the project root or pass its path)`}`);
+  if (!report.git.is_repo) println(`  [2/4] Git context: ${skip('not a git repo')}`);
+  else {
+    println(`  [2/4] Git context: ${ok(report.git.branch ? `branch ${report.git.branch}` : 'detached HEAD')}`);
+    for (const commit of report.git.recent_commits) println(paint(`         ${commit.hash} ${commit.subject}`, 'dim'));
+  }
+  println(`  [3/4] Project config: ${report.config.found ? ok(report.config.file) : skip('no project.json')}`);
+  const health = report.health;
+  if (!health || health.status === 'UNKNOWN') println(`  [4/4] Health check: ${skip(health?.detail ?? 'no health check configured')}`);
+  else if (health.status === 'HEALTHY') println(`  [4/4] Health check: ${ok(`${health.detail}, ${health.durationMs ?? 0} ms`)}`);
+  else {
+    println(`  [4/4] Health check: ${failed(health.detail)}`);
+    println('');
+    println(paint('  APP IS BROKEN - fix it before starting new work', 'red'));
+    if (health.command) println(`  Health command: ${health.command}`);
+    if (health.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`    | ${line}`, 'dim'));
+  }
+
+  println('');
+  println('Phase 2: State Management');
+  println(`  [1/3] State: ${report.state_created ? `CREATED (revision ${report.revision})` : `EXISTS (${report.current_state}, revision ${report.revision})`}`);
+  const counts = report.features;
+  const features =
+    report.feature_status === 'NO_FEATURE_LIST'
+      ? 'NONE (need INIT)'
+      : report.feature_status === 'HAS_PENDING_FEATURES'
+        ? `PENDING (${counts.open} of ${counts.total} remaining${counts.blocked ? `, ${counts.blocked} blocked` : ''})`
+        : `COMPLETE (${counts.done} of ${counts.total} done)`;
+  println(`  [2/3] Features: ${features}`);
+  println(`  [3/3] Next state: ${paint(report.next_state, 'bold')} (${report.reason})`);
+
+  println('');
+  println('Phase 3: Context Loading');
+  println(`  [1/3] Summary: ${report.latest_summary ? `FOUND (${report.latest_summary})` : 'NONE'}`);
+  const files = report.recent_files.join(', ');
+  println(`  [2/3] Recent files: ${report.recent_files_source === 'file_history' ? `TRACKED (${files})` : report.recent_files_source === 'git' ? `GIT (${files})` : 'NONE'}`);
+  println(`  [3/3] Skill: ${report.skill}`);
+
+  for (const warning of report.warnings) println(paint(`  warning: ${warning}`, 'yellow'));
+  println('');
+  println(`${paint('Next:', 'bold')} ${nextStep(report)}`);
+  println(paint('=== ENTRY COMPLETE ===', 'bold'));
+}
+
+function nextStep(report: EntryReport): string {
+  const feature = report.next_feature;
+  switch (report.next_state) {
+    case 'FIX_BROKEN':
+      return 'fix the app first (no new feature work); then `baton send HEALTH_FIXED`';
+    case 'INIT':
+      return 'define the features (`baton features add "..."` or `baton features import FILE`), then `baton send FEATURES_DEFINED`';
+    case 'TEST':
+      return `test feature "${feature?.id}", then \`baton send TESTS_PASSED\` or \`TESTS_FAILED\` with {"featureId": "${feature?.id}"}`;
+    case 'IMPLEMENT':
+      return feature ? `work on feature "${feature.id}"${feature.description ? `: ${feature.description}` : ''} (\`baton features start ${feature.id}\`)` : 'pick an open feature';
+    case 'COMPLETE':
+      return 'all features are done; add new ones and `baton send FEATURES_DEFINED` to continue';
+    case 'START':
+      return 'run `baton entry` again';
+  }
+}

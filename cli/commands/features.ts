@@ -1,0 +1,104 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { countFeatures } from '../../machines/features.js';
+import { moveAside } from '../../services/atomic-file.js';
+import { BadFileError, UsageError } from '../../services/errors.js';
+import { addFeature, editFeatureList, loadFeatureList, mergeImport, parseImport } from '../../services/feature-list.js';
+import { readStateFile } from '../../services/session.js';
+import type { CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+import { parseUserEvent, sendAndReport } from './send.js';
+
+const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | done ID | import FILE [--replace]';
+
+export async function run(context: CommandContext): Promise<number> {
+  const [action, ...args] = context.args;
+  switch (action) {
+    case undefined:
+    case 'list':
+      return list(context);
+    case 'add':
+      return add(context, args);
+    case 'start':
+    case 'done': {
+      const [id, ...extra] = args;
+      if (!id || extra.length) throw new UsageError(`features ${action} takes one feature id`, `usage: ${USAGE}`);
+      // `done` means "implemented, ready for its tests"; TESTS_PASSED marks it tested.
+      const type = action === 'start' ? 'FEATURE_STARTED' : 'FEATURE_IMPLEMENTED';
+      return sendAndReport(context, parseUserEvent(type, JSON.stringify({ featureId: id })));
+    }
+    case 'import':
+      return importFile(context, args);
+    default:
+      throw new UsageError(`unknown features action "${action}"`, `usage: ${USAGE}`);
+  }
+}
+
+async function list(context: CommandContext): Promise<number> {
+  const features = (await loadFeatureList(context.paths))?.features ?? null;
+  if (context.json) {
+    printJson({ features, counts: countFeatures(features) });
+    return 0;
+  }
+  if (!features?.length) {
+    println('no features yet: `baton features add "..."` or `baton features import FILE`');
+    return 0;
+  }
+  const width = Math.max(...features.map((feature) => feature.id.length));
+  const color = { pending: 'dim', in_progress: 'cyan', implemented: 'cyan', tested: 'green', completed: 'green', blocked: 'red' } as const;
+  for (const feature of features) {
+    const retries = feature.retries ? ` (${feature.retries} failed run${feature.retries > 1 ? 's' : ''})` : '';
+    println(`${feature.id.padEnd(width)}  ${paint(feature.status.padEnd(11), color[feature.status])}  ${feature.description}${retries}`);
+  }
+  const counts = countFeatures(features);
+  println(`${counts.done}/${counts.total} done, ${counts.open} open`);
+  return 0;
+}
+
+async function hintToDefine(context: CommandContext): Promise<void> {
+  const read = await readStateFile(context.paths, new Date());
+  if (read.kind === 'ok' && (read.state.state === 'INIT' || read.state.state === 'COMPLETE') && !context.json) {
+    println(paint(`the session is in ${read.state.state}: send FEATURES_DEFINED when the list is ready (baton send FEATURES_DEFINED)`, 'dim'));
+  }
+}
+
+async function add(context: CommandContext, args: string[]): Promise<number> {
+  const description = args.join(' ').trim();
+  if (!description) throw new UsageError('features add needs a description', `usage: ${USAGE}`);
+  const id = context.options.id as string | undefined;
+  const feature = await editFeatureList(context.paths, (current) => {
+    const { list, feature } = addFeature(current, description, id);
+    return { list, result: feature };
+  });
+  if (context.json) printJson({ added: feature });
+  else println(`added ${feature.id}: ${feature.description}`);
+  await hintToDefine(context);
+  return 0;
+}
+
+async function importFile(context: CommandContext, args: string[]): Promise<number> {
+  const [file, ...extra] = args;
+  if (!file || extra.length) throw new UsageError('features import takes one file', `usage: ${USAGE}`);
+  const source = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(source, 'utf8');
+  } catch (error) {
+    throw new BadFileError(file, `cannot be read: ${(error as Error).message}`);
+  }
+  const imported = parseImport(file, text);
+  const replace = Boolean(context.options.replace);
+  const outcome = await editFeatureList(context.paths, async (current) => {
+    let keptAs: string | null = null;
+    if (replace && current) keptAs = await moveAside(context.paths.features, 'replaced');
+    const merged = mergeImport(replace ? null : current, imported);
+    return { list: merged.list, result: { added: merged.added.map((feature) => feature.id), skipped: merged.skipped, keptAs } };
+  });
+  if (context.json) printJson(outcome);
+  else {
+    println(`imported ${outcome.added.length} feature(s) from ${file}${outcome.skipped.length ? `; skipped ${outcome.skipped.length} whose id already exists (${outcome.skipped.join(', ')})` : ''}`);
+    if (outcome.keptAs) println(`the previous list was kept as ${path.relative(context.paths.root, outcome.keptAs)}`);
+  }
+  await hintToDefine(context);
+  return 0;
+}

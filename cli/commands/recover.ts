@@ -1,0 +1,20 @@
+import { recoverNow } from '../../services/session.js';
+import { openSession, type CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+
+export async function run(context: CommandContext): Promise<number> {
+  const outcome = await recoverNow(await openSession(context));
+  if (context.json) {
+    printJson({ recovered: outcome.recovery, state: outcome.state?.state ?? null, revision: outcome.state?.revision ?? null, warnings: outcome.warnings });
+    return 0;
+  }
+  if (!outcome.state) println('no session yet: nothing to recover (run `baton entry`)');
+  else if (!outcome.recovery) println(`nothing to recover: ${outcome.state.state} at revision ${outcome.state.revision} is settled`);
+  else {
+    const r = outcome.recovery;
+    println(paint(`RECOVERED: ${r.detail}`, 'yellow'));
+    println(`restored ${r.restoredState} from ${r.restoredFrom}, recorded ${r.recordedAt}${r.movedAside ? `; the bad file was kept as ${r.movedAside}` : ''}`);
+  }
+  for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
+  return 0;
+}

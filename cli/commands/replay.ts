@@ -1,0 +1,39 @@
+import { countFeatures } from '../../machines/features.js';
+import type { SessionContext } from '../../machines/session.js';
+import { UsageError } from '../../services/errors.js';
+import { readLog } from '../../services/event-log.js';
+import { replay } from '../../services/replay.js';
+import { topStateOf } from '../../services/state-file.js';
+import type { CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+
+export async function run(context: CommandContext): Promise<number> {
+  const toText = context.options.to as string | undefined;
+  const to = toText === undefined ? undefined : Number(toText);
+  if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UsageError(`--to must be a revision number (1 or more), got "${toText}"`);
+  const { entries, problems } = await readLog(context.paths.events);
+  const result = replay(entries, to);
+  const machineContext = result.snapshot.context as unknown as SessionContext;
+  const view = {
+    revision: result.revision,
+    at: result.entry?.at ?? null,
+    event: result.entry?.event ?? null,
+    state: topStateOf(result.snapshot.value),
+    value: result.snapshot.value,
+    health_status: machineContext.health?.status ?? 'UNKNOWN',
+    current_feature: machineContext.currentFeatureId,
+    features: machineContext.features,
+    counts: countFeatures(machineContext.features),
+    snapshot: result.snapshot,
+    problems,
+  };
+  if (context.json) {
+    printJson(view);
+    return 0;
+  }
+  println(`at revision ${view.revision} (${view.at ?? 'start'}, after ${view.event?.type ?? 'nothing'}):`);
+  println(`  state ${paint(view.state, 'bold')}, health ${view.health_status}${view.current_feature ? `, feature ${view.current_feature}` : ''}`);
+  for (const feature of view.features ?? []) println(`  ${feature.id}: ${feature.status}${feature.retries ? ` (${feature.retries} retries)` : ''}`);
+  for (const problem of problems) println(paint(`warning: ${problem}`, 'yellow'));
+  return 0;
+}

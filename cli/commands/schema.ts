@@ -1,0 +1,8 @@
+import { configSchemaJson } from '../../services/config.js';
+import type { CommandContext } from '../context.js';
+import { printJson } from '../output.js';
+
+export async function run(_context: CommandContext): Promise<number> {
+  printJson(configSchemaJson());
+  return 0;
+}

@@ -1,0 +1,69 @@
+import { isUserEventType, USER_EVENT_TYPES, userEventSchemas, type UserEvent } from '../../machines/events.js';
+import { formatZodPath } from '../../services/json-file.js';
+import { UsageError } from '../../services/errors.js';
+import { applyEvent } from '../../services/session.js';
+import { openSession, type CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+
+/** Validates an event name and its JSON payload into a typed event, or explains what is wrong. */
+export function parseUserEvent(type: string | undefined, data: string | undefined): UserEvent {
+  if (!type) throw new UsageError('which event?', `events: ${USER_EVENT_TYPES.join(', ')}`);
+  if (!isUserEventType(type)) {
+    const hint = type === 'SESSION_ENTRY' ? 'the entry protocol runs with `baton entry`' : `events: ${USER_EVENT_TYPES.join(', ')}`;
+    throw new UsageError(`unknown event "${type}"`, hint);
+  }
+  let payload: unknown = {};
+  if (data !== undefined) {
+    try {
+      payload = JSON.parse(data);
+    } catch (error) {
+      throw new UsageError(`--data is not valid JSON: ${(error as Error).message}`, `example: --data '{"featureId": "login"}'`);
+    }
+  }
+  const result = userEventSchemas[type].safeParse(payload);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new UsageError(`${type} --data ${formatZodPath(issue.path)}: ${issue.message}`, `example: baton send ${type} --data '${exampleFor(type)}'`);
+  }
+  return { type, ...result.data } as UserEvent;
+}
+
+function exampleFor(type: string): string {
+  if (type === 'TESTS_FAILED') return '{"featureId": "login", "reason": "2 tests failed"}';
+  if (type === 'HEALTH_BROKEN') return '{"reason": "server does not start"}';
+  return type.startsWith('FEATURE') || type.startsWith('TESTS') ? '{"featureId": "login"}' : '{}';
+}
+
+export async function sendAndReport(context: CommandContext, event: UserEvent): Promise<number> {
+  const session = await openSession(context);
+  const outcome = await applyEvent(session, event, 'send');
+  const { after, entry } = outcome;
+  const health = outcome.snapshot.context.health;
+  if (context.json) {
+    printJson({
+      accepted: true,
+      event,
+      from: entry.from,
+      to: entry.to,
+      state: after.state,
+      revision: after.revision,
+      health_status: after.health_status,
+      health_detail: health?.detail ?? null,
+      current_feature: outcome.snapshot.context.currentFeatureId,
+      warnings: outcome.warnings,
+    });
+    return 0;
+  }
+  println(`${event.type}: ${entry.from} -> ${paint(entry.to, 'bold')} (revision ${after.revision})`);
+  if (event.type === 'HEALTH_FIXED' && health) {
+    println(`health check: ${health.status === 'BROKEN' ? paint(`still broken: ${health.detail}`, 'red') : health.detail}`);
+  }
+  for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
+  return 0;
+}
+
+export async function run(context: CommandContext): Promise<number> {
+  const [type, ...extra] = context.args;
+  if (extra.length) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`, 'usage: baton send EVENT [--data JSON]');
+  return sendAndReport(context, parseUserEvent(type, context.options.data as string | undefined));
+}

@@ -1,0 +1,53 @@
+import { countFeatures, nextFeature } from '../../machines/features.js';
+import { acceptedEvents, stateLabel } from '../../machines/refusals.js';
+import { sessionMachine } from '../../machines/session.js';
+import { BadFileError, BatonError, EXIT } from '../../services/errors.js';
+import { autoCheckpoint, readStateFile } from '../../services/session.js';
+import { openSession, type CommandContext } from '../context.js';
+import { paint, printJson, println } from '../output.js';
+
+export async function run(context: CommandContext): Promise<number> {
+  const session = await openSession(context);
+  const read = await readStateFile(context.paths, session.now());
+  if (read.kind === 'missing') throw new BatonError(`no session in ${context.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+  if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton entry` or `baton recover` to restore the last good state');
+  const state = read.state;
+  const snapshot = sessionMachine.resolveState({ value: state.snapshot.value as never, context: state.snapshot.context as never });
+  const features = snapshot.context.features;
+  const counts = countFeatures(features);
+  const next = nextFeature(features, snapshot.context.currentFeatureId);
+  const checkpointed = await autoCheckpoint(session);
+  const view = {
+    state: state.state,
+    substate: stateLabel(snapshot),
+    health_status: state.health_status,
+    health_detail: snapshot.context.health?.detail ?? null,
+    revision: state.revision,
+    dirty: state.dirty,
+    pending: state.pending,
+    entered_at: state.entered_at,
+    updated_at: state.updated_at,
+    current_feature: snapshot.context.currentFeatureId,
+    next_feature: next?.id ?? null,
+    last_failure: snapshot.context.lastFailure,
+    features: counts,
+    accepted_events: acceptedEvents(snapshot),
+    checkpoint_written: checkpointed,
+    warnings: read.warnings,
+  };
+  if (context.json) {
+    printJson(view);
+    return 0;
+  }
+  const healthColor = state.health_status === 'HEALTHY' ? 'green' : state.health_status === 'BROKEN' ? 'red' : 'yellow';
+  println(`${paint(view.substate, 'bold')}  health ${paint(state.health_status, healthColor)}  revision ${state.revision}${state.dirty ? paint('  DIRTY (interrupted or running: ' + (state.pending?.action ?? '?') + ')', 'yellow') : ''}`);
+  println(`features: ${counts.done}/${counts.total} done, ${counts.open} open${counts.blocked ? `, ${counts.blocked} blocked` : ''}`);
+  if (view.current_feature) println(`current feature: ${view.current_feature}`);
+  else if (view.next_feature) println(`next feature: ${view.next_feature}`);
+  if (view.last_failure) println(`last test failure: ${view.last_failure.featureId}: ${view.last_failure.reason}`);
+  if (view.health_detail && state.health_status !== 'HEALTHY') println(`health: ${view.health_detail}`);
+  println(`in this state since ${state.entered_at}`);
+  println(`accepted events: ${view.accepted_events.join(', ') || 'none'}`);
+  for (const warning of read.warnings) println(paint(`warning: ${warning}`, 'yellow'));
+  return 0;
+}

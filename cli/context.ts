@@ -1,0 +1,33 @@
+/** What every command gets: the project, the output mode, and a way to open the session. */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../services/errors.js';
+import { projectPaths, type ProjectPaths } from '../services/paths.js';
+import type { Session } from '../services/session.js';
+
+export interface CommandContext {
+  args: string[];
+  options: Record<string, unknown>;
+  json: boolean;
+  projectDir: string;
+  paths: ProjectPaths;
+}
+
+export function resolveProjectDir(dir: string): string {
+  const absolute = path.resolve(dir);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+    throw new UsageError(`project directory ${absolute} does not exist or is not a directory`, 'pass the project root with -C DIR');
+  }
+  return absolute;
+}
+
+/** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
+export async function openSession(context: CommandContext): Promise<Session> {
+  const [{ loadConfig }, { worldActors }] = await Promise.all([import('../services/config.js'), import('../actors/index.js')]);
+  const config = await loadConfig(context.paths);
+  return { paths: context.paths, config, actors: worldActors(context.paths, config), now: () => new Date() };
+}
+
+export function withPaths(context: Omit<CommandContext, 'paths'>): CommandContext {
+  return { ...context, paths: projectPaths(context.projectDir) };
+}

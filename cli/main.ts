@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/**
+ * baton's command line. Kept small on purpose: it parses arguments and loads only the
+ * command that runs, so hooks that fire on every tool call do not pay for the rest.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BatonError, EXIT, UsageError, describeError } from '../services/errors.js';
+import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  options?: Options;
+  /** Takes the project directory as its first positional argument (like the spec's script). */
+  dirArgument?: boolean;
+  load: () => Promise<{ run(context: CommandContext): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, CommandSpec> = {
+  entry: {
+    usage: 'baton entry [DIR] [--json]',
+    summary: 'run the session entry protocol: safety checks, state, context; says what to do next',
+    dirArgument: true,
+    load: () => import('./commands/entry.js'),
+  },
+  status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
+  send: {
+    usage: 'baton send EVENT [--data JSON] [--json]',
+    summary: 'send an event to the session (see the events table in the README)',
+    options: { data: { type: 'string' } },
+    load: () => import('./commands/send.js'),
+  },
+  features: {
+    usage: 'baton features list|add|start|done|import ...',
+    summary: 'list, add, start, finish or import features',
+    options: { id: { type: 'string' }, replace: { type: 'boolean' } },
+    load: () => import('./commands/features.js'),
+  },
+  history: {
+    usage: 'baton history [--limit N] [--json]',
+    summary: 'the event log: every accepted change, oldest first',
+    options: { limit: { type: 'string' } },
+    load: () => import('./commands/history.js'),
+  },
+  replay: {
+    usage: 'baton replay --to REV [--json]',
+    summary: 'rebuild the session at a revision from the event log (time travel)',
+    options: { to: { type: 'string' } },
+    load: () => import('./commands/replay.js'),
+  },
+  recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
+  checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
+  schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
+};
+
+const GLOBAL_OPTIONS: Options = {
+  dir: { type: 'string', short: 'C' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (entry: the protocol ran, whatever state it chose)
+  1  internal error (a bug: please report it)
+  2  usage error (unknown command, option or event; bad --data)
+  3  refused: the event is not accepted in the current state, or there is no session yet
+  4  a file baton needs is invalid and could not be recovered (the message names file and field)
+  5  busy: another baton process holds the lock or changed the session meanwhile; run again`;
+
+function help(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
+  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
+  return `baton: carries a coding agent's work across sessions.
+
+Usage: baton [-C DIR] COMMAND [options]
+
+Commands:
+${lines.join('\n')}
+
+Global options:
+  -C, --dir DIR  the project directory (default: the current directory)
+  --json         machine-readable output: one JSON object on stdout
+  -h, --help     this help
+
+${EXIT_CODES_HELP}
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  const spec = name ? COMMANDS[name] : undefined;
+  if (!name || !spec) {
+    const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
+    if (values.version) {
+      const { createRequire } = await import('node:module');
+      process.stdout.write(`${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
+      return EXIT.OK;
+    }
+    if (values.help || !name) {
+      process.stdout.write(help());
+      return name || values.help ? EXIT.OK : EXIT.USAGE;
+    }
+    throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  const rest = [...argv];
+  rest.splice(rest.indexOf(name), 1);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeError(error), `usage: ${spec.usage}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`usage: ${spec.usage}\n  ${spec.summary}\n\n${EXIT_CODES_HELP}\n`);
+    return EXIT.OK;
+  }
+  const args = [...positionals];
+  const dirArg = spec.dirArgument && args.length > 0 ? args.shift() : undefined;
+  const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
+  const command = await spec.load();
+  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
+}
+
+function report(error: unknown, json: boolean): number {
+  const known = error instanceof BatonError;
+  const code = known ? error.exitCode : EXIT.INTERNAL;
+  const message = known ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const hint = known ? error.hint : undefined;
+  if (json) process.stdout.write(`${JSON.stringify({ error: { message, hint, exit_code: code, ...(known ? { kind: error.name } : {}) } }, null, 2)}\n`);
+  process.stderr.write(`baton: ${message}\n${hint ? `  ${hint}\n` : ''}`);
+  return code;
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = report(error, argv.includes('--json'));
+  },
+);

@@ -1,0 +1,322 @@
+/**
+ * The session lifecycle as an XState v5 statechart. Pure: no file system, process or git
+ * access. The invoked actors below are placeholders; the session service provides the
+ * real ones (actors/), tests provide fakes.
+ */
+import { and, assign, fromPromise, setup } from 'xstate';
+import type { SessionEvent } from './events.js';
+import { findFeature, isOpenStatus, type FeatureProgress, type FeatureStatus } from './features.js';
+import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from './observations.js';
+
+export const TOP_STATES = ['START', 'INIT', 'IMPLEMENT', 'TEST', 'FIX_BROKEN', 'COMPLETE'] as const;
+export type TopState = (typeof TOP_STATES)[number];
+
+/** Bumped when a change to the machine makes older persisted snapshots need a migration. */
+export const MACHINE_VERSION = 1;
+export const DEFAULT_MAX_RETRIES = 3;
+
+type ResumableState = 'IMPLEMENT' | 'TEST';
+
+export interface SessionContext {
+  health: HealthReport | null;
+  /** null: there is no feature list yet (or it is empty). */
+  features: FeatureProgress[] | null;
+  currentFeatureId: string | null;
+  /** The work state a session was in before entry or a breakage, to come back to it. */
+  resumeState: ResumableState | null;
+  maxRetries: number;
+  lastFailure: { featureId: string; reason: string } | null;
+  git: GitContext | null;
+  loaded: LoadedContext | null;
+}
+
+export interface SessionInput {
+  maxRetries?: number;
+}
+
+export function initialContext(input: SessionInput = {}): SessionContext {
+  return {
+    health: null,
+    features: null,
+    currentFeatureId: null,
+    resumeState: null,
+    maxRetries: input.maxRetries ?? DEFAULT_MAX_RETRIES,
+    lastFailure: null,
+    git: null,
+    loaded: null,
+  };
+}
+
+function notProvided(name: string) {
+  return async (): Promise<never> => {
+    throw new Error(`actor "${name}" was not provided to the session machine`);
+  };
+}
+
+function setStatus(features: FeatureProgress[] | null, id: string, status: FeatureStatus, retryDelta = 0): FeatureProgress[] | null {
+  return features?.map((feature) => (feature.id === id ? { ...feature, status, retries: feature.retries + retryDelta } : feature)) ?? null;
+}
+
+function featureIdOf(event: SessionEvent): string | undefined {
+  return 'featureId' in event ? event.featureId : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Leaving a work state for the entry protocol or for FIX_BROKEN remembers that state. */
+function enterFrom(state: ResumableState | null) {
+  return {
+    target: '#session.START.safetyValidation',
+    actions: [{ type: 'rememberResumeState', params: { state } }, 'applyEntryOptions'],
+  } as const;
+}
+
+function breakFrom(state: ResumableState | null) {
+  return {
+    target: '#session.FIX_BROKEN',
+    actions: [{ type: 'rememberResumeState', params: { state } }, 'markReportedBroken'],
+  } as const;
+}
+
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+  },
+  actors: {
+    checkHealth: fromPromise<HealthReport>(notProvided('checkHealth')),
+    readGitContext: fromPromise<GitContext>(notProvided('readGitContext')),
+    loadFeatures: fromPromise<FeatureListReport>(notProvided('loadFeatures')),
+    loadContext: fromPromise<LoadedContext>(notProvided('loadContext')),
+  },
+  guards: {
+    isBroken: ({ context }) => context.health?.status === 'BROKEN',
+    hasNoFeatureList: ({ context }) => context.features === null || context.features.length === 0,
+    hasOpenFeatures: ({ context }) => (context.features ?? []).some((feature) => isOpenStatus(feature.status)),
+    canResumeTest: ({ context }) =>
+      context.resumeState === 'TEST' &&
+      context.currentFeatureId !== null &&
+      findFeature(context.features, context.currentFeatureId)?.status === 'implemented',
+    isOpenFeature: ({ context, event }) => {
+      const feature = findFeature(context.features, featureIdOf(event) ?? '');
+      return feature !== undefined && isOpenStatus(feature.status);
+    },
+    isFeatureUnderTest: ({ context, event }) => {
+      const id = featureIdOf(event);
+      return id !== undefined && id === context.currentFeatureId && findFeature(context.features, id)?.status === 'implemented';
+    },
+    hasOtherOpenFeatures: ({ context, event }) =>
+      (context.features ?? []).some((feature) => feature.id !== featureIdOf(event) && isOpenStatus(feature.status)),
+    retriesExhausted: ({ context, event }) => {
+      const feature = findFeature(context.features, featureIdOf(event) ?? '');
+      return feature !== undefined && feature.retries + 1 >= context.maxRetries;
+    },
+    healthCheckPassed: (_, params: HealthReport) => params.status !== 'BROKEN',
+  },
+  actions: {
+    rememberResumeState: assign((_, params: { state: ResumableState | null }) => ({ resumeState: params.state })),
+    applyEntryOptions: assign(({ context, event }) =>
+      event.type === 'SESSION_ENTRY' && event.maxRetries !== undefined ? { maxRetries: event.maxRetries } : { maxRetries: context.maxRetries },
+    ),
+    syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { features: event.features } : {})),
+    assignLoadedFeatures: assign((_, params: FeatureListReport) => ({ features: params.features })),
+    assignHealth: assign((_, params: HealthReport) => ({ health: params })),
+    assignGit: assign((_, params: GitContext) => ({ git: params })),
+    assignLoadedContext: assign((_, params: LoadedContext) => ({ loaded: params })),
+    markReportedBroken: assign(({ event }) => ({
+      health: {
+        status: 'BROKEN' as const,
+        source: 'reported' as const,
+        detail: event.type === 'HEALTH_BROKEN' && event.reason ? event.reason : 'reported broken (HEALTH_BROKEN)',
+      },
+    })),
+    recordActorFailure: assign((_, params: { actor: 'healthCheck' | 'gitContext' | 'featureList' | 'sessionContext'; error: unknown }) => {
+      const message = errorMessage(params.error);
+      switch (params.actor) {
+        case 'healthCheck':
+          return { health: { status: 'UNKNOWN' as const, source: 'error' as const, detail: `health check could not run: ${message}` } };
+        case 'gitContext':
+          return { git: null };
+        case 'featureList':
+          return {};
+        case 'sessionContext':
+          return { loaded: { latestSummary: null, fileHistory: null } };
+      }
+    }),
+    startFeature: assign(({ context, event }) => {
+      const id = featureIdOf(event)!;
+      const status = findFeature(context.features, id)?.status === 'implemented' ? 'implemented' : 'in_progress';
+      return { features: setStatus(context.features, id, status), currentFeatureId: id };
+    }),
+    markImplemented: assign(({ context, event }) => {
+      const id = featureIdOf(event)!;
+      return { features: setStatus(context.features, id, 'implemented'), currentFeatureId: id };
+    }),
+    markTested: assign(({ context, event }) => ({
+      features: setStatus(context.features, featureIdOf(event)!, 'tested'),
+      currentFeatureId: null,
+      lastFailure: null,
+    })),
+    recordTestFailure: assign(({ context, event }) => {
+      const id = featureIdOf(event)!;
+      const reason = event.type === 'TESTS_FAILED' && event.reason ? event.reason : 'tests failed';
+      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason } };
+    }),
+    blockFeature: assign(({ context, event }) => {
+      const id = featureIdOf(event)!;
+      const reason = event.type === 'TESTS_FAILED' && event.reason ? event.reason : 'tests failed';
+      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason } };
+    }),
+  },
+}).createMachine({
+  id: 'session',
+  initial: 'START',
+  context: ({ input }) => initialContext(input),
+  on: {
+    FEATURES_SYNCED: { actions: 'syncFeatures' },
+  },
+  states: {
+    START: {
+      initial: 'awaitingEntry',
+      on: {
+        SESSION_ENTRY: { target: '.safetyValidation', reenter: true, actions: 'applyEntryOptions' },
+      },
+      states: {
+        awaitingEntry: { tags: 'settled' },
+        // Phase 1: git context (directory, recent commits) and health run side by side.
+        safetyValidation: {
+          type: 'parallel',
+          onDone: 'stateManagement',
+          states: {
+            git: {
+              initial: 'running',
+              states: {
+                running: {
+                  invoke: {
+                    id: 'gitContext',
+                    src: 'readGitContext',
+                    onDone: { target: 'done', actions: { type: 'assignGit', params: ({ event }) => event.output } },
+                    onError: { target: 'done', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'gitContext', error: event.error }) } },
+                  },
+                },
+                done: { type: 'final' },
+              },
+            },
+            health: {
+              initial: 'running',
+              states: {
+                running: {
+                  invoke: {
+                    id: 'healthCheck',
+                    src: 'checkHealth',
+                    onDone: { target: 'done', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
+                    onError: { target: 'done', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'healthCheck', error: event.error }) } },
+                  },
+                },
+                done: { type: 'final' },
+              },
+            },
+          },
+        },
+        // Phase 2: where the work stands (the feature list).
+        stateManagement: {
+          invoke: {
+            id: 'featureList',
+            src: 'loadFeatures',
+            onDone: { target: 'contextLoading', actions: { type: 'assignLoadedFeatures', params: ({ event }) => event.output } },
+            onError: { target: 'contextLoading', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'featureList', error: event.error }) } },
+          },
+        },
+        // Phase 3: what the agent needs to pick up the thread (summary, recent files).
+        contextLoading: {
+          invoke: {
+            id: 'sessionContext',
+            src: 'loadContext',
+            onDone: { target: 'deciding', actions: { type: 'assignLoadedContext', params: ({ event }) => event.output } },
+            onError: { target: 'deciding', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'sessionContext', error: event.error }) } },
+          },
+        },
+        // The entry decision: the spec's order, plus resuming a feature that was under test.
+        deciding: {
+          always: [
+            { guard: 'isBroken', target: '#session.FIX_BROKEN' },
+            { guard: 'hasNoFeatureList', target: '#session.INIT' },
+            { guard: 'canResumeTest', target: '#session.TEST' },
+            { guard: 'hasOpenFeatures', target: '#session.IMPLEMENT' },
+            { target: '#session.COMPLETE' },
+          ],
+        },
+      },
+    },
+    INIT: {
+      tags: 'settled',
+      on: {
+        SESSION_ENTRY: enterFrom(null),
+        FEATURES_DEFINED: { guard: 'hasOpenFeatures', target: 'IMPLEMENT' },
+        HEALTH_BROKEN: breakFrom(null),
+      },
+    },
+    IMPLEMENT: {
+      tags: 'settled',
+      on: {
+        SESSION_ENTRY: enterFrom('IMPLEMENT'),
+        FEATURE_STARTED: { guard: 'isOpenFeature', actions: 'startFeature' },
+        FEATURE_IMPLEMENTED: { guard: 'isOpenFeature', target: 'TEST', actions: 'markImplemented' },
+        HEALTH_BROKEN: breakFrom('IMPLEMENT'),
+      },
+    },
+    TEST: {
+      tags: 'settled',
+      on: {
+        SESSION_ENTRY: enterFrom('TEST'),
+        TESTS_PASSED: [
+          { guard: and(['isFeatureUnderTest', 'hasOtherOpenFeatures']), target: 'IMPLEMENT', actions: 'markTested' },
+          { guard: 'isFeatureUnderTest', target: 'COMPLETE', actions: 'markTested' },
+        ],
+        TESTS_FAILED: [
+          { guard: and(['isFeatureUnderTest', 'retriesExhausted']), target: 'IMPLEMENT', actions: 'blockFeature' },
+          { guard: 'isFeatureUnderTest', target: 'IMPLEMENT', actions: 'recordTestFailure' },
+        ],
+        HEALTH_BROKEN: breakFrom('TEST'),
+      },
+    },
+    FIX_BROKEN: {
+      initial: 'awaitingFix',
+      on: {
+        // resumeState is kept: it still says where the work was when the breakage began.
+        SESSION_ENTRY: { target: '#session.START.safetyValidation', actions: 'applyEntryOptions' },
+        HEALTH_BROKEN: { target: '.awaitingFix', actions: 'markReportedBroken' },
+      },
+      states: {
+        awaitingFix: {
+          tags: 'settled',
+          on: { HEALTH_FIXED: 'verifying' },
+        },
+        verifying: {
+          invoke: {
+            id: 'healthCheck',
+            src: 'checkHealth',
+            onDone: [
+              { guard: { type: 'healthCheckPassed', params: ({ event }) => event.output }, target: '#session.START.deciding', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
+              { target: 'awaitingFix', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
+            ],
+            onError: { target: 'awaitingFix', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'healthCheck', error: event.error }) } },
+          },
+        },
+      },
+    },
+    COMPLETE: {
+      tags: 'settled',
+      on: {
+        SESSION_ENTRY: enterFrom(null),
+        FEATURES_DEFINED: { guard: 'hasOpenFeatures', target: 'IMPLEMENT' },
+        HEALTH_BROKEN: breakFrom(null),
+      },
+    },
+  },
+});
+
+export type SessionMachine = typeof sessionMachine;

@@ -1,0 +1,77 @@
+/** `.claude/config/project.json`: the spec's project configuration, validated. */
+import { z } from 'zod';
+import { BadFileError } from './errors.js';
+import { readJsonFile } from './json-file.js';
+import { displayPath, type ProjectPaths } from './paths.js';
+
+const command = z.string().trim().min(1, 'must be a non-empty shell command');
+
+export const projectConfigSchema = z
+  .looseObject({
+    $schema: z.string().optional(),
+    project_type: z.string().optional().describe('Detected or specified project type, e.g. fastapi, nextjs, django'),
+    init_script: command.optional().describe('Dev environment start-up (e.g. a dev server), run before the health check'),
+    health_check: command.optional().describe('Quick validation that the app is not broken; exit 0 means healthy'),
+    test_command: command.optional().describe('Full test suite'),
+    smoke_test: command.optional().describe('Pre-feature validation, run before the full suite'),
+    dev_server_port: z.number().int().min(1).max(65535).optional(),
+    required_env: z.array(z.string().min(1)).optional().describe('Environment variables that must be set (names only)'),
+    timeout_seconds: z
+      .object({
+        health_check: z.number().positive().default(5),
+        smoke_test: z.number().positive().default(60),
+        full_test: z.number().positive().default(300),
+      })
+      .partial()
+      .optional(),
+    max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
+    checkpoint_interval_seconds: z.number().int().min(0).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
+  })
+  .describe('baton project configuration (.claude/config/project.json)');
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+
+export interface ResolvedConfig {
+  raw: ProjectConfig;
+  exists: boolean;
+  timeouts: { health_check: number; smoke_test: number; full_test: number };
+  maxRetries: number;
+  checkpointIntervalSeconds: number;
+  /** Fields baton does not know (kept in the file, reported so typos show up). */
+  unknownFields: string[];
+  warnings: string[];
+}
+
+const KNOWN_FIELDS = new Set(Object.keys(projectConfigSchema.shape));
+
+export function resolveConfig(raw: ProjectConfig, exists: boolean, warnings: string[] = []): ResolvedConfig {
+  return {
+    raw,
+    exists,
+    timeouts: {
+      health_check: raw.timeout_seconds?.health_check ?? 5,
+      smoke_test: raw.timeout_seconds?.smoke_test ?? 60,
+      full_test: raw.timeout_seconds?.full_test ?? 300,
+    },
+    maxRetries: raw.max_retries ?? 3,
+    checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? 300,
+    unknownFields: Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key)),
+    warnings,
+  };
+}
+
+/** Loads project.json. A bad config is an error: running commands from a misread config is worse than stopping. */
+export async function loadConfig(paths: ProjectPaths): Promise<ResolvedConfig> {
+  const label = displayPath(paths, paths.config);
+  const read = await readJsonFile(paths.config, projectConfigSchema, label);
+  if (read.kind === 'missing') return resolveConfig({}, false);
+  if (read.kind === 'invalid') {
+    throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label} (see \`baton schema\` for its fields); baton has not changed it`);
+  }
+  return resolveConfig(read.value, true, read.warnings);
+}
+
+export function configSchemaJson(): object {
+  return z.toJSONSchema(projectConfigSchema, { io: 'input' });
+}
+

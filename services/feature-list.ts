@@ -1,0 +1,160 @@
+/**
+ * `.claude/progress/feature-list.json`: the features with their status. Users and agents
+ * edit this file too, so baton keeps every field it does not own and changes only
+ * `status` and `retries`.
+ */
+import { z } from 'zod';
+import { FEATURE_STATUSES, type FeatureProgress } from '../machines/features.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { BadFileError, UsageError } from './errors.js';
+import { parseJsonText, readJsonFile, schemaProblem } from './json-file.js';
+import { displayPath, type ProjectPaths } from './paths.js';
+
+const featureSchema = z.looseObject({
+  id: z.string().trim().min(1, 'id must be a non-empty string'),
+  description: z.string().default(''),
+  status: z.enum(FEATURE_STATUSES, { message: `status must be one of ${FEATURE_STATUSES.join(', ')}` }).default('pending'),
+  retries: z.number().int().min(0).default(0),
+});
+
+export const featureListSchema = z
+  .looseObject({ features: z.array(featureSchema) })
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.features.forEach((feature, index) => {
+      const first = seen.get(feature.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['features', index, 'id'], message: `duplicate id "${feature.id}" (also at features[${first}])` });
+      else seen.set(feature.id, index);
+    });
+  });
+
+export type Feature = z.infer<typeof featureSchema>;
+export type FeatureList = z.infer<typeof featureListSchema>;
+
+/** The Anthropic quickstart format: an array of {category, description, steps, passes}. */
+const quickstartSchema = z.array(
+  z.looseObject({
+    category: z.string().optional(),
+    description: z.string().min(1),
+    steps: z.array(z.string()).optional(),
+    passes: z.boolean().optional(),
+  }),
+);
+
+export async function loadFeatureList(paths: ProjectPaths): Promise<FeatureList | null> {
+  const label = displayPath(paths, paths.features);
+  const read = await readJsonFile(paths.features, featureListSchema, label);
+  if (read.kind === 'missing') return null;
+  if (read.kind === 'invalid') {
+    throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label}; baton has not changed it`);
+  }
+  return read.value;
+}
+
+export function toProgress(list: FeatureList | null): FeatureProgress[] | null {
+  return list ? list.features.map(({ id, status, retries }) => ({ id, status, retries })) : null;
+}
+
+export function sameProgress(a: readonly FeatureProgress[] | null, b: readonly FeatureProgress[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((feature, i) => feature.id === b[i]!.id && feature.status === b[i]!.status && feature.retries === b[i]!.retries);
+}
+
+/** The list with the machine's statuses written in; features the machine does not know are left as they are. */
+export function withProgress(list: FeatureList, progress: readonly FeatureProgress[]): FeatureList {
+  const byId = new Map(progress.map((feature) => [feature.id, feature]));
+  return {
+    ...list,
+    features: list.features.map((feature) => {
+      const update = byId.get(feature.id);
+      return update ? { ...feature, status: update.status, retries: update.retries } : feature;
+    }),
+  };
+}
+
+export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): Promise<void> {
+  await writeFileAtomic(paths.features, `${JSON.stringify(featureListSchema.parse(list), null, 2)}\n`);
+}
+
+export function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+}
+
+/** An id derived from the description, unique within the list. */
+export function uniqueId(base: string, taken: ReadonlySet<string>): string {
+  const stem = slugify(base) || 'feature';
+  if (!taken.has(stem)) return stem;
+  for (let n = 2; ; n += 1) if (!taken.has(`${stem}-${n}`)) return `${stem}-${n}`;
+}
+
+export function addFeature(list: FeatureList | null, description: string, id?: string): { list: FeatureList; feature: Feature } {
+  const features = list?.features ?? [];
+  const taken = new Set(features.map((feature) => feature.id));
+  if (id !== undefined && taken.has(id)) throw new UsageError(`feature id "${id}" already exists`, 'choose another --id');
+  const feature: Feature = { id: id ?? uniqueId(description, taken), description, status: 'pending', retries: 0 };
+  return { list: { ...(list ?? {}), features: [...features, feature] }, feature };
+}
+
+/**
+ * Reads a file to import: baton's own format, or the Anthropic quickstart array.
+ * Quickstart entries get ids from their category and description; `passes: true` means tested.
+ */
+export function parseImport(file: string, text: string): Feature[] {
+  const parsed = parseJsonText(file, text);
+  if (!parsed.ok) throw new BadFileError(parsed.problem.file, parsed.problem.problem, parsed.problem.location);
+  if (Array.isArray(parsed.value)) {
+    const result = quickstartSchema.safeParse(parsed.value);
+    if (!result.success) {
+      const problem = schemaProblem(file, result.error);
+      throw new BadFileError(file, `${problem.problem} (read as the quickstart format: an array of {category, description, steps, passes})`, problem.location);
+    }
+    const taken = new Set<string>();
+    return result.data.map(({ passes, ...entry }) => {
+      const id = uniqueId(`${entry.category ? `${entry.category} ` : ''}${entry.description}`, taken);
+      taken.add(id);
+      return { ...entry, id, status: passes ? 'tested' : 'pending', retries: 0 };
+    });
+  }
+  const result = featureListSchema.safeParse(parsed.value);
+  if (!result.success) {
+    const problem = schemaProblem(file, result.error);
+    throw new BadFileError(file, problem.problem, problem.location, 'expected {"features": [...]} or the quickstart array format');
+  }
+  return result.data.features;
+}
+
+/** Adds imported features whose id is new; returns the merged list and what was skipped. */
+export function mergeImport(list: FeatureList | null, imported: Feature[]): { list: FeatureList; added: Feature[]; skipped: string[] } {
+  const existing = list?.features ?? [];
+  const taken = new Set(existing.map((feature) => feature.id));
+  const added: Feature[] = [];
+  const skipped: string[] = [];
+  for (const feature of imported) {
+    if (taken.has(feature.id)) skipped.push(feature.id);
+    else {
+      taken.add(feature.id);
+      added.push(feature);
+    }
+  }
+  return { list: { ...(list ?? {}), features: [...existing, ...added] }, added, skipped };
+}
+
+/** Read-modify-write of the feature list under the progress lock. */
+export async function editFeatureList<T>(paths: ProjectPaths, edit: (list: FeatureList | null) => { list: FeatureList; result: T } | Promise<{ list: FeatureList; result: T }>): Promise<T> {
+  const { acquireLock } = await import('./lock.js');
+  const { promises: fs } = await import('node:fs');
+  await fs.mkdir(paths.progressDir, { recursive: true });
+  const lock = await acquireLock(paths.lock);
+  try {
+    const { list, result } = await edit(await loadFeatureList(paths));
+    await saveFeatureList(paths, list);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,448 @@
+/**
+ * The session service: restores the statechart from state.json, sends one event, lets the
+ * invoked actors run, and persists the result as one revision.
+ *
+ * Durability rules (see shared/notes/durable-files-processes-git.md):
+ * - every read-modify-write of the progress directory holds the lock, never across a
+ *   child process: when an event starts actors, state.json is marked `dirty` with what is
+ *   running, the lock is released, the actors run, and the result is committed only if
+ *   the revision is still the one the change started from (compare-and-swap);
+ * - the event log line is appended before state.json is replaced; state.json commits.
+ */
+import { promises as fs } from 'node:fs';
+import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import type { SessionEvent, UserEvent } from '../machines/events.js';
+import type { FeatureProgress } from '../machines/features.js';
+import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from '../machines/observations.js';
+import { explainRefusal, stateLabel } from '../machines/refusals.js';
+import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
+import { moveAside, pidIsAlive, removeStrayTempFiles, writeFileAtomic } from './atomic-file.js';
+import type { ResolvedConfig } from './config.js';
+import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
+import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
+import { loadFeatureList, saveFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { displayPath, type ProjectPaths } from './paths.js';
+import {
+  HISTORY_LIMIT,
+  STATE_SCHEMA_VERSION,
+  parseCheckpointText,
+  parseStateText,
+  serializeCheckpoint,
+  serializeState,
+  snapshotForState,
+  topStateOf,
+  type CheckpointFile,
+  type PersistedSnapshot,
+  type StateFile,
+} from './state-file.js';
+
+/** The world the machine's invoked actors reach; the CLI provides the real one (actors/), tests may provide others. */
+export interface WorldActors {
+  checkHealth(signal: AbortSignal): Promise<HealthReport>;
+  readGitContext(signal: AbortSignal): Promise<GitContext>;
+  loadFeatures(): Promise<FeatureListReport>;
+  loadContext(): Promise<LoadedContext>;
+}
+
+export interface Session {
+  paths: ProjectPaths;
+  config: ResolvedConfig;
+  actors: WorldActors;
+  now: () => Date;
+  /** Observer for every actor event (the Stately inspector, traces). */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export interface Recovery {
+  reason: 'interrupted' | 'unreadable';
+  detail: string;
+  restoredFrom: string;
+  restoredState: TopState;
+  restoredRevision: number;
+  /** When the restored snapshot was recorded. */
+  recordedAt: string;
+  movedAside?: string;
+}
+
+export interface ChangeOutcome {
+  before: StateFile | null;
+  after: StateFile;
+  entry: LogEntry;
+  snapshot: SnapshotFrom<SessionMachine>;
+  recovery: Recovery | null;
+  warnings: string[];
+}
+
+type StateRead =
+  | { kind: 'missing' }
+  | { kind: 'ok'; state: StateFile; migratedFrom?: string; warnings: string[] }
+  | { kind: 'invalid'; problem: { file: string; location?: string; problem: string } };
+
+export async function readStateFile(paths: ProjectPaths, now: Date): Promise<StateRead> {
+  let text: string;
+  try {
+    text = await fs.readFile(paths.state, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'invalid', problem: { file: displayPath(paths, paths.state), problem: `cannot be read: ${describeError(error)}` } };
+  }
+  return parseStateText(displayPath(paths, paths.state), text, now);
+}
+
+async function readCheckpoint(paths: ProjectPaths): Promise<CheckpointFile | null> {
+  try {
+    const parsed = parseCheckpointText(displayPath(paths, paths.checkpoint), await fs.readFile(paths.checkpoint, 'utf8'));
+    return parsed.kind === 'ok' ? parsed.checkpoint : null;
+  } catch {
+    return null;
+  }
+}
+
+function healthOf(snapshot: PersistedSnapshot): StateFile['health_status'] {
+  return ((snapshot.context as { health?: HealthReport | null }).health?.status ?? 'UNKNOWN') as StateFile['health_status'];
+}
+
+function stateFileFor(snapshot: PersistedSnapshot, revision: number, at: string, previous: StateFile | null): StateFile {
+  const state = topStateOf(snapshot.value);
+  return {
+    ...(previous ?? {}),
+    state,
+    entered_at: previous && previous.state === state ? previous.entered_at : at,
+    health_status: healthOf(snapshot),
+    history: previous?.history ?? [],
+    dirty: false,
+    schema_version: STATE_SCHEMA_VERSION,
+    machine_version: MACHINE_VERSION,
+    revision,
+    updated_at: at,
+    pending: null,
+    snapshot,
+  };
+}
+
+async function writeState(paths: ProjectPaths, state: StateFile): Promise<void> {
+  await writeFileAtomic(paths.state, serializeState(state), { backup: paths.stateBackup });
+}
+
+async function lastLoggedRevision(paths: ProjectPaths): Promise<number> {
+  const { entries } = await readLog(paths.events);
+  return entries.reduce((max, entry) => Math.max(max, entry.revision), 0);
+}
+
+/** Commits a change that replaces the snapshot without a machine event (upgrade, recovery). */
+async function commitReset(paths: ProjectPaths, state: StateFile, event: LoggedEvent, note: string, at: string): Promise<StateFile> {
+  await trimToCommitted(paths.events, state.revision - 1);
+  await appendEntry(paths.events, { revision: state.revision, at, event, from: state.state, to: state.state, reset: state.snapshot, note });
+  await writeState(paths, state);
+  return state;
+}
+
+type Mode = 'entry' | 'send' | 'recover';
+
+interface Base {
+  state: StateFile | null;
+  recovery: Recovery | null;
+  warnings: string[];
+}
+
+/**
+ * The state a change starts from, under the lock. Upgrades old formats; for entry and
+ * recover it also repairs an interrupted or unreadable state, recording what it did.
+ */
+async function loadBase(session: Session, mode: Mode): Promise<Base> {
+  const { paths } = session;
+  const now = session.now();
+  const at = now.toISOString();
+  const read = await readStateFile(paths, now);
+  if (read.kind === 'missing') {
+    if (mode === 'send') throw new BatonError(`no session in ${paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+    return { state: null, recovery: null, warnings: [] };
+  }
+  if (read.kind === 'ok') {
+    let state = read.state;
+    const warnings = [...read.warnings];
+    if (read.migratedFrom) {
+      state = await commitReset(paths, { ...state, revision: (await lastLoggedRevision(paths)) + 1 }, { type: 'baton.migrated', from: read.migratedFrom }, `upgraded state.json from ${read.migratedFrom}`, at);
+      warnings.push(`${displayPath(paths, paths.state)}: upgraded from ${read.migratedFrom}; state ${state.state} kept`);
+    }
+    if (!state.dirty) return { state, recovery: null, warnings };
+    const pending = state.pending;
+    if (pending && pending.pid !== process.pid && pidIsAlive(pending.pid)) {
+      throw new BusyError(`another baton process (pid ${pending.pid}) is running ${pending.action} since ${pending.started_at}`, 'wait for it to finish, then run the command again');
+    }
+    const what = pending ? `${pending.action} (started ${pending.started_at} by pid ${pending.pid})` : 'a side effect';
+    if (mode === 'send') {
+      throw new BatonError(`the last session was interrupted during ${what}`, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to recover first');
+    }
+    const recovered: StateFile = { ...state, dirty: false, pending: null, revision: state.revision + 1, updated_at: at };
+    await trimToCommitted(paths.events, state.revision);
+    await appendEntry(paths.events, {
+      revision: recovered.revision,
+      at,
+      event: { type: 'baton.recovered', reason: 'interrupted', interrupted: pending?.action ?? null },
+      from: state.state,
+      to: state.state,
+      note: `interrupted during ${what}; kept the last settled snapshot`,
+    });
+    await writeState(paths, recovered);
+    return {
+      state: recovered,
+      warnings,
+      recovery: {
+        reason: 'interrupted',
+        detail: `the previous session was interrupted during ${what}`,
+        restoredFrom: `${displayPath(paths, paths.state)} (its last settled snapshot, revision ${state.revision})`,
+        restoredState: state.state,
+        restoredRevision: state.revision,
+        recordedAt: state.updated_at,
+      },
+    };
+  }
+
+  // state.json cannot be used.
+  const problem = read.problem;
+  const described = `${problem.file}${problem.location ? ` (${problem.location})` : ''}: ${problem.problem}`;
+  if (mode === 'send') {
+    throw new BadFileError(problem.file, problem.problem, problem.location, 'run `baton entry` or `baton recover` to restore the last good state from the backup or checkpoint');
+  }
+  const candidates: { label: string; snapshot: PersistedSnapshot; revision: number; recordedAt: string; previous: StateFile | null }[] = [];
+  const backupText = await fs.readFile(paths.stateBackup, 'utf8').catch(() => null);
+  if (backupText !== null) {
+    const backup = parseStateText(displayPath(paths, paths.stateBackup), backupText, now);
+    if (backup.kind === 'ok') candidates.push({ label: displayPath(paths, paths.stateBackup), snapshot: backup.state.snapshot, revision: backup.state.revision, recordedAt: backup.state.updated_at, previous: backup.state });
+  }
+  const checkpoint = await readCheckpoint(paths);
+  if (checkpoint) candidates.push({ label: displayPath(paths, paths.checkpoint), snapshot: checkpoint.snapshot, revision: checkpoint.revision, recordedAt: checkpoint.checkpoint_at, previous: null });
+  const best = candidates.sort((a, b) => b.revision - a.revision)[0];
+  if (!best) {
+    throw new BadFileError(problem.file, problem.problem, problem.location, `no valid ${displayPath(paths, paths.stateBackup)} or ${displayPath(paths, paths.checkpoint)} to recover from; fix the file, or move it away to start a new session (baton has not changed it)`);
+  }
+  const movedAside = await moveAside(paths.state, 'bad', now);
+  const revision = Math.max(best.revision, await lastLoggedRevision(paths)) + 1;
+  const restored = stateFileFor(best.snapshot, revision, at, best.previous ? { ...best.previous, dirty: false, pending: null } : null);
+  await commitReset(paths, restored, { type: 'baton.recovered', reason: 'unreadable', problem: described }, `restored from ${best.label}`, at);
+  return {
+    state: restored,
+    warnings: [],
+    recovery: {
+      reason: 'unreadable',
+      detail: described,
+      restoredFrom: best.label,
+      restoredState: restored.state,
+      restoredRevision: best.revision,
+      recordedAt: best.recordedAt,
+      movedAside: displayPath(paths, movedAside),
+    },
+  };
+}
+
+function deferred() {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+const isSettled = (snapshot: SnapshotFrom<SessionMachine>) => snapshot.status !== 'active' || snapshot.hasTag('settled');
+
+function loggable(event: { type: string } & Record<string, unknown>): LoggedEvent {
+  // Errors do not survive JSON: keep their message so a replay reaches the same context.
+  if ('error' in event) return { ...event, error: { message: describeError(event.error) } };
+  return { ...event };
+}
+
+function runningActors(snapshot: SnapshotFrom<SessionMachine>): string {
+  const ids = Object.keys(snapshot.children);
+  return ids.length ? ids.join(' + ') : stateLabel(snapshot);
+}
+
+async function writeBackFeatures(paths: ProjectPaths, before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): Promise<void> {
+  if (!after || sameProgress(before, after)) return;
+  const changed = after.filter((feature) => {
+    const old = before?.find((item) => item.id === feature.id);
+    return !old || old.status !== feature.status || old.retries !== feature.retries;
+  });
+  if (changed.length === 0) return;
+  // Re-read under the lock: an agent may have edited other features since.
+  const list = await loadFeatureList(paths);
+  if (list) await saveFeatureList(paths, withProgress(list, changed));
+}
+
+/** Sends one event and persists the outcome as one revision. */
+export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
+  const { paths } = session;
+  await fs.mkdir(paths.progressDir, { recursive: true });
+  let lock: HeldLock = await acquireLock(paths.lock);
+  let actor: Actor<SessionMachine> | undefined;
+  try {
+    await removeStrayTempFiles(paths.progressDir);
+    const base = await loadBase(session, mode);
+    const warnings = [...base.warnings];
+    const gate = deferred();
+    const results: LoggedEvent[] = [];
+    let recording = false;
+    const machine = sessionMachine.provide({
+      actors: {
+        checkHealth: fromPromise(async ({ signal }) => (await gate.promise, session.actors.checkHealth(signal))),
+        readGitContext: fromPromise(async ({ signal }) => (await gate.promise, session.actors.readGitContext(signal))),
+        loadFeatures: fromPromise(async () => (await gate.promise, session.actors.loadFeatures())),
+        loadContext: fromPromise(async () => (await gate.promise, session.actors.loadContext())),
+      },
+    });
+    const started = createActor(machine, {
+      ...(base.state ? { snapshot: base.state.snapshot as never } : {}),
+      input: { maxRetries: session.config.maxRetries },
+      inspect: (inspection) => {
+        session.inspect?.(inspection);
+        if (recording && inspection.type === '@xstate.event' && inspection.actorRef === started && /^xstate\.(done|error)\.actor\./.test(inspection.event.type)) {
+          results.push(loggable(inspection.event as LoggedEvent));
+        }
+      },
+    });
+    actor = started;
+    started.start();
+
+    const prelude: LoggedEvent[] = [];
+    if (mode === 'send') {
+      const onDisk = toProgress(await loadFeatureList(paths));
+      if (!sameProgress(onDisk, started.getSnapshot().context.features)) {
+        const sync = { type: 'FEATURES_SYNCED' as const, features: onDisk };
+        started.send(sync);
+        prelude.push(sync);
+      }
+    }
+    const beforeEvent = started.getSnapshot();
+    if (!beforeEvent.can(event)) {
+      const refusal = explainRefusal(beforeEvent, event as UserEvent);
+      throw new RefusedEventError(`${refusal.message} Nothing was written.`, stateLabel(beforeEvent), refusal.accepted);
+    }
+    recording = true;
+    started.send(event);
+
+    const baseRevision = base.state?.revision ?? 0;
+    if (!isSettled(started.getSnapshot())) {
+      const startedAt = session.now().toISOString();
+      const marker: StateFile = {
+        ...(base.state ?? stateFileFor(snapshotForState('START', 'UNKNOWN'), 0, startedAt, null)),
+        dirty: true,
+        pending: { action: runningActors(started.getSnapshot()), started_at: startedAt, pid: process.pid },
+        updated_at: startedAt,
+      };
+      await writeState(paths, marker);
+      await lock.release();
+      gate.open();
+      await waitFor(started, isSettled, { timeout: Infinity });
+      lock = await acquireLock(paths.lock);
+      const latest = await readStateFile(paths, session.now());
+      if (latest.kind !== 'ok' || latest.state.revision !== baseRevision || latest.state.pending?.pid !== process.pid) {
+        throw new BusyError(
+          `the session changed while this baton ran ${marker.pending!.action}; its result was not recorded`,
+          'run the command again',
+        );
+      }
+    }
+    const snapshot = started.getSnapshot();
+    if (snapshot.status === 'error') throw new BatonError(`the session machine failed: ${describeError(snapshot.error)}`, EXIT.INTERNAL);
+
+    const at = session.now().toISOString();
+    const persisted = started.getPersistedSnapshot() as unknown as PersistedSnapshot;
+    const from = base.state?.state ?? 'START';
+    const to = topStateOf(persisted.value);
+    const revision = baseRevision + 1;
+    const entry: LogEntry = {
+      revision,
+      at,
+      event: loggable(event),
+      ...(prelude.length ? { prelude } : {}),
+      ...(results.length ? { results } : {}),
+      from,
+      to,
+    };
+    const trimmed = await trimToCommitted(paths.events, baseRevision);
+    if (trimmed) warnings.push(trimmed);
+    await appendEntry(paths.events, entry);
+    await writeBackFeatures(paths, beforeEvent.context.features, snapshot.context.features);
+    const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
+    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state), history };
+    await writeState(paths, after);
+    await saveCheckpointIfDue(session, after, from !== to || base.state === null);
+    return { before: base.state, after, entry, snapshot, recovery: base.recovery, warnings };
+  } finally {
+    actor?.stop();
+    await lock.release();
+  }
+}
+
+/** Writes checkpoint.json when the session moved to another state, or the last checkpoint is older than the interval. */
+async function saveCheckpointIfDue(session: Session, state: StateFile, stateChanged: boolean): Promise<boolean> {
+  const { paths } = session;
+  if (state.dirty) return false;
+  if (!stateChanged) {
+    const stat = await fs.stat(paths.checkpoint).catch(() => null);
+    if (stat && session.now().getTime() - stat.mtimeMs < session.config.checkpointIntervalSeconds * 1000) return false;
+  }
+  await writeCheckpoint(paths, state, session.now());
+  return true;
+}
+
+export async function writeCheckpoint(paths: ProjectPaths, state: StateFile, now: Date): Promise<CheckpointFile> {
+  const checkpoint: CheckpointFile = {
+    schema_version: STATE_SCHEMA_VERSION,
+    checkpoint_at: now.toISOString(),
+    revision: state.revision,
+    state: state.state,
+    snapshot: state.snapshot,
+  };
+  await writeFileAtomic(paths.checkpoint, serializeCheckpoint(checkpoint));
+  return checkpoint;
+}
+
+/**
+ * Auto-save without a daemon: any command may call this; it writes a checkpoint only when
+ * the last one is older than the interval and the session is at rest. Never waits long.
+ */
+export async function autoCheckpoint(session: Session): Promise<boolean> {
+  const { paths } = session;
+  const stat = await fs.stat(paths.checkpoint).catch(() => null);
+  if (stat && session.now().getTime() - stat.mtimeMs < session.config.checkpointIntervalSeconds * 1000) return false;
+  let lock: HeldLock;
+  try {
+    lock = await acquireLock(paths.lock, { timeoutMs: 200 });
+  } catch {
+    return false; // someone is writing; they checkpoint themselves
+  }
+  try {
+    const read = await readStateFile(paths, session.now());
+    if (read.kind !== 'ok' || read.state.dirty || read.migratedFrom) return false;
+    await writeCheckpoint(paths, read.state, session.now());
+    return true;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
+export async function recoverNow(session: Session): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
+  await fs.mkdir(session.paths.progressDir, { recursive: true });
+  const lock = await acquireLock(session.paths.lock);
+  try {
+    await removeStrayTempFiles(session.paths.progressDir);
+    return await loadBase(session, 'recover');
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
+export async function checkpointNow(session: Session): Promise<CheckpointFile> {
+  const lock = await acquireLock(session.paths.lock);
+  try {
+    const read = await readStateFile(session.paths, session.now());
+    if (read.kind === 'missing') throw new BatonError(`no session in ${session.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+    if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton recover` first');
+    if (read.state.dirty) throw new BatonError('the session is mid side effect (dirty); a checkpoint must be a settled state', EXIT.REFUSED, 'run `baton entry` or `baton recover` first');
+    return await writeCheckpoint(session.paths, read.state, session.now());
+  } finally {
+    await lock.release();
+  }
+}
