@@ -17,9 +17,28 @@ export const userEventSchemas = {
 export type UserEventType = keyof typeof userEventSchemas;
 export const USER_EVENT_TYPES = Object.keys(userEventSchemas) as UserEventType[];
 
-export type UserEvent = {
-  [K in UserEventType]: { type: K } & z.infer<(typeof userEventSchemas)[K]>;
-}[UserEventType];
+export type UserEvent =
+  | { type: 'FEATURES_DEFINED' }
+  | { type: 'FEATURE_STARTED'; featureId: string }
+  | { type: 'FEATURE_IMPLEMENTED'; featureId: string }
+  | { type: 'TESTS_PASSED'; featureId: string }
+  | { type: 'TESTS_FAILED'; featureId: string; reason?: string }
+  | { type: 'HEALTH_BROKEN'; reason?: string }
+  | { type: 'HEALTH_FIXED' };
+
+// The schemas and the union above must describe the same payloads.
+type Payload<E> = Omit<E, 'type'>;
+type SchemaPayload<K extends UserEventType> = z.infer<(typeof userEventSchemas)[K]>;
+type Agrees<K extends UserEventType> = SchemaPayload<K> extends Payload<Extract<UserEvent, { type: K }>> ? true : never;
+export const schemasAgreeWithEvents: { [K in UserEventType]: Agrees<K> } = {
+  FEATURES_DEFINED: true,
+  FEATURE_STARTED: true,
+  FEATURE_IMPLEMENTED: true,
+  TESTS_PASSED: true,
+  TESTS_FAILED: true,
+  HEALTH_BROKEN: true,
+  HEALTH_FIXED: true,
+};
 
 /** Events only baton itself sends: the entry protocol, and the feature list read from disk. */
 export type SystemEvent =

@@ -148,8 +148,11 @@ export const sessionMachine = setup({
     }),
     startFeature: assign(({ context, event }) => {
       const id = featureIdOf(event)!;
-      const status = findFeature(context.features, id)?.status === 'implemented' ? 'implemented' : 'in_progress';
-      return { features: setStatus(context.features, id, status), currentFeatureId: id };
+      const feature = findFeature(context.features, id)!;
+      const status = feature.status === 'implemented' ? 'implemented' : 'in_progress';
+      // Starting a blocked feature again is a deliberate new attempt: it gets a fresh retry budget.
+      const retryDelta = feature.status === 'blocked' ? -feature.retries : 0;
+      return { features: setStatus(context.features, id, status, retryDelta), currentFeatureId: id };
     }),
     markImplemented: assign(({ context, event }) => {
       const id = featureIdOf(event)!;

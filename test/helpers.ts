@@ -1,0 +1,81 @@
+/** Real projects in temp dirs and the built CLI as a child process: what the tests drive. */
+import { execa } from 'execa';
+import fse from 'fs-extra';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const SPEC_SCRIPT = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'seed-session-entry.sh');
+
+export interface Project {
+  dir: string;
+  file(relative: string): string;
+  write(relative: string, content: unknown): Promise<void>;
+  read(relative: string): Promise<string>;
+  readJson<T = any>(relative: string): Promise<T>;
+  git(...args: string[]): Promise<string>;
+  commit(message: string, files?: Record<string, string>): Promise<void>;
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+};
+
+export async function makeProject(options: { git?: boolean; packageJson?: boolean } = {}): Promise<Project> {
+  const dir = await fse.realpath(await fse.mkdtemp(path.join(os.tmpdir(), 'baton-test-')));
+  const project: Project = {
+    dir,
+    file: (relative) => path.join(dir, relative),
+    async write(relative, content) {
+      await fse.outputFile(path.join(dir, relative), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    },
+    read: (relative) => fse.readFile(path.join(dir, relative), 'utf8'),
+    readJson: async (relative) => JSON.parse(await fse.readFile(path.join(dir, relative), 'utf8')),
+    async git(...args) {
+      return (await execa('git', args, { cwd: dir, env: GIT_ENV })).stdout;
+    },
+    async commit(message, files = {}) {
+      for (const [name, content] of Object.entries(files)) await project.write(name, content);
+      await project.git('add', '-A');
+      await project.git('commit', '-q', '--allow-empty', '-m', message);
+    },
+  };
+  if (options.packageJson !== false) await project.write('package.json', { name: 'demo-app', version: '1.0.0' });
+  if (options.git !== false) {
+    await project.git('init', '-q', '-b', 'main');
+    await project.commit('initial commit');
+  }
+  return project;
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  json<T = any>(): T;
+}
+
+export async function baton(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
+  const result = await execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', ...options.env },
+    input: options.input,
+    reject: false,
+    timeout: options.timeoutMs ?? 30_000,
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: () => JSON.parse(result.stdout),
+  };
+}
+
+export function features(...entries: [id: string, status: string][]) {
+  return { features: entries.map(([id, status]) => ({ id, description: `feature ${id}`, status })) };
+}

@@ -1,0 +1,247 @@
+/**
+ * The statechart on its own, with its actors provided as fakes: the entry decision table,
+ * and a model-based walk (xstate/graph) over every reachable state and every transition.
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, initialTransition, transition, type AnyStateNode, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
+import { getShortestPaths, getStateNodes } from 'xstate/graph';
+import type { SessionEvent } from '../machines/events.js';
+import { nextFeature, type FeatureProgress, type FeatureStatus } from '../machines/features.js';
+import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from '../machines/observations.js';
+import { explainRefusal } from '../machines/refusals.js';
+import { initialContext, sessionMachine, type SessionMachine } from '../machines/session.js';
+
+type Snapshot = SnapshotFrom<SessionMachine>;
+
+const git: GitContext = { directory: '/p', markers: ['package.json'], isRepo: true, branch: 'main', commits: [], recentFiles: [], warnings: [] };
+const loaded: LoadedContext = { latestSummary: null, fileHistory: null };
+const healthy: HealthReport = { status: 'HEALTHY', source: 'configured', detail: 'ok' };
+const broken: HealthReport = { status: 'BROKEN', source: 'configured', detail: 'exit 1' };
+const list = (...statuses: FeatureStatus[]): FeatureProgress[] => statuses.map((status, i) => ({ id: `f${i + 1}`, status, retries: 0 }));
+
+/** A machine whose actors wait for the test to settle them, so a test decides what the world reports. */
+function controllableMachine() {
+  const pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  const fake = <T>() =>
+    fromPromise<T>(({ self }) => new Promise<T>((resolve, reject) => pending.set(self.id, { resolve: resolve as (value: unknown) => void, reject })));
+  const machine = sessionMachine.provide({
+    actors: {
+      checkHealth: fake<HealthReport>(),
+      readGitContext: fake<GitContext>(),
+      loadFeatures: fake<FeatureListReport>(),
+      loadContext: fake<LoadedContext>(),
+    },
+  });
+  return { machine, pending };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs the entry protocol with the given world and returns the state it chose. */
+async function entryWith(world: { health: HealthReport; features: FeatureProgress[] | null }, from?: { value: string; context?: object }) {
+  const { machine, pending } = controllableMachine();
+  const snapshot = from ? machine.resolveState({ value: from.value as never, context: { ...initialContext(), ...from.context } }) : undefined;
+  const actor = createActor(machine, { input: {}, ...(snapshot ? { snapshot: machine.getPersistedSnapshot(snapshot) as never } : {}) }).start();
+  actor.send({ type: 'SESSION_ENTRY' });
+  pending.get('gitContext')!.resolve(git);
+  pending.get('healthCheck')!.resolve(world.health);
+  await tick();
+  pending.get('featureList')!.resolve({ features: world.features });
+  await tick();
+  pending.get('sessionContext')!.resolve(loaded);
+  await tick();
+  const result = actor.getSnapshot();
+  actor.stop();
+  return result;
+}
+
+describe('entry decision', () => {
+  it.each([
+    ['broken health wins over everything', broken, list('pending'), 'FIX_BROKEN'],
+    ['no feature list -> INIT', healthy, null, 'INIT'],
+    ['an empty feature list -> INIT (the spec says COMPLETE: nothing was ever defined)', healthy, [], 'INIT'],
+    ['pending features -> IMPLEMENT', healthy, list('tested', 'pending'), 'IMPLEMENT'],
+    ['in_progress is open work, not complete', healthy, list('tested', 'in_progress'), 'IMPLEMENT'],
+    ['implemented is open work (tests still due)', healthy, list('implemented'), 'IMPLEMENT'],
+    ['blocked is open work', healthy, list('tested', 'blocked'), 'IMPLEMENT'],
+    ['everything tested or completed -> COMPLETE', healthy, list('tested', 'completed'), 'COMPLETE'],
+    ['unknown health (no check) does not block', { status: 'UNKNOWN', source: 'none', detail: '' } as HealthReport, list('pending'), 'IMPLEMENT'],
+  ])('%s', async (_name, health, features, expected) => {
+    const snapshot = await entryWith({ health, features });
+    expect(snapshot.value).toEqual(expected === 'FIX_BROKEN' ? { FIX_BROKEN: 'awaitingFix' } : expected);
+  });
+
+  it('resumes TEST when the feature under test is still implemented-but-untested', async () => {
+    const features = list('implemented', 'pending');
+    const snapshot = await entryWith({ health: healthy, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
+    expect(snapshot.value).toBe('TEST');
+    expect(snapshot.context.currentFeatureId).toBe('f1');
+  });
+
+  it('does not resume TEST when the feature was marked tested meanwhile', async () => {
+    const features = list('tested', 'pending');
+    const snapshot = await entryWith({ health: healthy, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
+    expect(snapshot.value).toBe('IMPLEMENT');
+  });
+
+  it('a broken app goes to FIX_BROKEN even mid-test, and remembers TEST to come back to', async () => {
+    const features = list('implemented');
+    const snapshot = await entryWith({ health: broken, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
+    expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+    expect(snapshot.context.resumeState).toBe('TEST');
+  });
+});
+
+describe('refusals', () => {
+  const at = (value: string, context: object = {}) => sessionMachine.resolveState({ value: value as never, context: { ...initialContext(), ...context } });
+
+  it('lists the events the state accepts when the event is not one of them', () => {
+    const { message, accepted } = explainRefusal(at('INIT'), { type: 'TESTS_PASSED', featureId: 'x' });
+    expect(message).toBe('TESTS_PASSED is not accepted in INIT. Accepted here: FEATURES_DEFINED, HEALTH_BROKEN.');
+    expect(accepted).toEqual(['FEATURES_DEFINED', 'HEALTH_BROKEN']);
+  });
+
+  it('names the unknown feature and the known ids when a guard refuses', () => {
+    const { message } = explainRefusal(at('IMPLEMENT', { features: list('pending', 'pending') }), { type: 'FEATURE_STARTED', featureId: 'nope' });
+    expect(message).toBe('FEATURE_STARTED refused in IMPLEMENT: feature "nope" is not in the feature list (ids: f1, f2).');
+  });
+
+  it('says which feature is under test', () => {
+    const { message } = explainRefusal(at('TEST', { features: list('implemented', 'pending'), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
+    expect(message).toContain('feature "f2" is not the one under test; "f1" is');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Model-based: every reachable state, every transition of the definition.
+
+const pendingTwo = list('pending', 'pending');
+const doneTwo = list('tested', 'tested');
+
+/**
+ * The events offered in each state. Feature events go to the feature under test and the
+ * next open one only: enough to take every transition, small enough to walk in seconds.
+ */
+function eventsFor(snapshot: Snapshot): SessionEvent[] {
+  const { features, currentFeatureId } = snapshot.context;
+  const ids = [...new Set([currentFeatureId, nextFeature(features)?.id].filter((id): id is string => Boolean(id)))];
+  const perFeature = ids.flatMap((featureId) => [
+    { type: 'FEATURE_STARTED' as const, featureId },
+    { type: 'FEATURE_IMPLEMENTED' as const, featureId },
+    { type: 'TESTS_PASSED' as const, featureId },
+    { type: 'TESTS_FAILED' as const, featureId, reason: 'red' },
+  ]);
+  const settledIn = (state: string) => snapshot.matches(state as never) && snapshot.hasTag('settled');
+  // An actor can only report while it runs (a stray error event would fail the whole machine).
+  const running = (id: string) => id in snapshot.children;
+  const done = (id: string, output: unknown) => (running(id) ? [{ type: `xstate.done.actor.${id}`, output } as unknown as SessionEvent] : []);
+  const error = (id: string) => (running(id) ? [{ type: `xstate.error.actor.${id}`, error: { message: 'spawn failed' } } as unknown as SessionEvent] : []);
+  return [
+    ...(snapshot.hasTag('settled') ? [{ type: 'SESSION_ENTRY' as const }] : []),
+    { type: 'FEATURES_DEFINED' },
+    { type: 'HEALTH_BROKEN', reason: 'server down' },
+    { type: 'HEALTH_FIXED' },
+    ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, features: pendingTwo }] : []),
+    ...perFeature,
+    ...done('gitContext', git),
+    ...error('gitContext'),
+    ...done('healthCheck', healthy),
+    ...done('healthCheck', broken),
+    ...error('healthCheck'),
+    ...done('featureList', { features: null }),
+    ...done('featureList', { features: pendingTwo }),
+    ...done('featureList', { features: doneTwo }),
+    ...error('featureList'),
+    ...done('sessionContext', loaded),
+    ...error('sessionContext'),
+  ];
+}
+
+/**
+ * The model's notion of "the same state": the state value, health, which statuses the
+ * features have (not which feature has which), the status of the feature under test,
+ * and where entry would resume. Coarse enough to keep the walk to seconds.
+ */
+function serializeState(snapshot: Snapshot): string {
+  const { health, features, currentFeatureId, resumeState } = snapshot.context;
+  const statuses = features?.map((f) => `${f.status}${f.retries > 0 ? '+' : ''}`).sort() ?? null;
+  const current = currentFeatureId ? (features?.find((f) => f.id === currentFeatureId)?.status ?? 'gone') : null;
+  return JSON.stringify([snapshot.status, snapshot.value, health?.status ?? null, statuses, current, resumeState]);
+}
+
+function transitionKey(transition: AnyTransitionDefinition): string {
+  const source = transition.source as AnyStateNode;
+  const list = transition.eventType === '' ? (source.always ?? []) : (source.transitions.get(transition.eventType) ?? []);
+  return `${source.id} on ${transition.eventType || '(always)'} #${list.indexOf(transition)}`;
+}
+
+function allTransitionKeys(machine: SessionMachine): Set<string> {
+  const keys = new Set<string>();
+  for (const node of getStateNodes(machine.root)) {
+    for (const transitions of node.transitions.values()) for (const transition of transitions) keys.add(transitionKey(transition));
+    for (const transition of node.always ?? []) keys.add(transitionKey(transition));
+  }
+  return keys;
+}
+
+describe('model-based walk over the real machine', () => {
+  it('reaches every state and takes every transition, the live actor agreeing with the model at each step', async () => {
+    const traversal = getShortestPaths(sessionMachine, { events: eventsFor, serializeState: serializeState as never, input: { maxRetries: 2 } });
+    const { machine, pending } = controllableMachine();
+    const expectedKeys = allTransitionKeys(machine);
+    const taken = new Set<string>();
+    const leafStates = new Set<string>();
+    let drives = 0;
+
+    for (const path of traversal) {
+      const from = path.state as Snapshot;
+      for (const event of eventsFor(from)) {
+        if (!from.can(event)) continue;
+        drives += 1;
+        const steps = [...path.steps.map((step) => step.event as SessionEvent), event];
+        const actor = createActor(machine, {
+          input: { maxRetries: 2 },
+          inspect: (inspection) => {
+            if (inspection.type === '@xstate.microstep' && inspection.actorRef === actor) {
+              for (const transition of (inspection as { _transitions: AnyTransitionDefinition[] })._transitions) taken.add(transitionKey(transition));
+              // Microsteps also show transient states (START.deciding) that no event leaves the machine resting in.
+              for (const node of (inspection.snapshot as Snapshot)._nodes) leafStates.add(node.id);
+            }
+          },
+        });
+        actor.start();
+        for (const node of actor.getSnapshot()._nodes) leafStates.add(node.id);
+        // The model's prediction for these exact steps (a path's stored state may be another member of its class).
+        let [expected] = initialTransition(sessionMachine, { maxRetries: 2 });
+        for (const step of steps) {
+          if (step.type === 'xstate.init') continue;
+          [expected] = transition(sessionMachine, expected, step);
+          const match = /^xstate\.(done|error)\.actor\.(.+)$/.exec(step.type);
+          if (match) {
+            const settle = pending.get(match[2]!);
+            if (!settle) continue; // this concrete path does not run that actor now; the model ignores the event too
+            pending.delete(match[2]!);
+            if (match[1] === 'done') settle.resolve((step as unknown as { output: unknown }).output);
+            else settle.reject(new Error('spawn failed'));
+            await tick();
+          } else {
+            actor.send(step);
+          }
+          const trail = steps.map((item) => item.type).join(' > ');
+          expect(actor.getSnapshot().status, trail).toBe('active');
+          expect(actor.getSnapshot().value, trail).toEqual(expected.value);
+          expect(serializeState(actor.getSnapshot()), trail).toBe(serializeState(expected));
+        }
+        actor.stop();
+        pending.clear();
+      }
+    }
+
+    const leaves = getStateNodes(machine.root).filter((node) => node.type === 'atomic' || node.type === 'final').map((node) => node.id);
+    expect(leaves.length).toBeGreaterThan(10);
+    expect(leaves.filter((id) => !leafStates.has(id))).toEqual([]);
+    expect(expectedKeys.size).toBeGreaterThan(30);
+    expect([...expectedKeys].filter((key) => !taken.has(key))).toEqual([]);
+    expect(drives).toBeGreaterThan(500);
+  });
+});
