@@ -268,6 +268,19 @@ async function writeBackFeatures(paths: ProjectPaths, before: readonly FeaturePr
   if (list) await saveFeatureList(paths, withProgress(list, changed));
 }
 
+/**
+ * Compare-and-swap before committing: this process still holds the lock and state.json is
+ * still at the revision the change started from. Cheap (two small reads), and it stops a
+ * writer whose lock was broken from overwriting a newer state.
+ */
+async function assertStillOwner(paths: ProjectPaths, lock: HeldLock, baseRevision: number, now: Date): Promise<void> {
+  const current = await readStateFile(paths, now);
+  const revision = current.kind === 'ok' ? current.state.revision : 0;
+  if (!(await lock.stillHeld()) || revision !== baseRevision) {
+    throw new BusyError(`state.json moved to revision ${revision} while this change was based on ${baseRevision}; nothing was written`, 'run the command again');
+  }
+}
+
 /** Sends one event and persists the outcome as one revision. */
 export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
   const { paths } = session;
@@ -303,8 +316,9 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     started.start();
 
     const prelude: LoggedEvent[] = [];
+    // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
+    const onDisk = toProgress(await loadFeatureList(paths));
     if (mode === 'send') {
-      const onDisk = toProgress(await loadFeatureList(paths));
       if (!sameProgress(onDisk, started.getSnapshot().context.features)) {
         const sync = { type: 'FEATURES_SYNCED' as const, features: onDisk };
         started.send(sync);
@@ -358,6 +372,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       from,
       to,
     };
+    await assertStillOwner(paths, lock, baseRevision, session.now());
     const trimmed = await trimToCommitted(paths.events, baseRevision);
     if (trimmed) warnings.push(trimmed);
     await appendEntry(paths.events, entry);

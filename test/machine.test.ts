@@ -214,7 +214,7 @@ describe('model-based walk over the real machine', () => {
         // The model's prediction for these exact steps (a path's stored state may be another member of its class).
         let [expected] = initialTransition(sessionMachine, { maxRetries: 2 });
         for (const step of steps) {
-          if (step.type === 'xstate.init') continue;
+          if ((step.type as string) === 'xstate.init') continue;
           [expected] = transition(sessionMachine, expected, step);
           const match = /^xstate\.(done|error)\.actor\.(.+)$/.exec(step.type);
           if (match) {
