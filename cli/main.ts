@@ -89,8 +89,19 @@ ${EXIT_CODES_HELP}
 `;
 }
 
+/** The command name: the first argument that is neither an option nor the value of -C/--dir. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '-C' || arg === '--dir') i += 1;
+    else if (!arg.startsWith('-')) return i;
+  }
+  return -1;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const name = argv.find((arg) => !arg.startsWith('-'));
+  const index = commandIndex(argv);
+  const name = index === -1 ? undefined : argv[index];
   const spec = name ? COMMANDS[name] : undefined;
   if (!name || !spec) {
     const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
@@ -106,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
   }
   const rest = [...argv];
-  rest.splice(rest.indexOf(name), 1);
+  rest.splice(index, 1);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
