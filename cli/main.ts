@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
     if (values.version) {
       const { createRequire } = await import('node:module');
-      process.stdout.write(`${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
+      process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
       return EXIT.OK;
     }
     if (values.help || !name) {

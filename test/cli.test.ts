@@ -4,6 +4,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { baton, features, makeProject, SPEC_SCRIPT, type Project } from './helpers.js';
 
@@ -324,6 +325,8 @@ describe('help, schema and exit codes', () => {
     const schema = (await baton(['schema'], { cwd: project.dir })).json();
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['health_check', 'init_script', 'test_command', 'smoke_test', 'timeout_seconds', 'required_env']));
     expect(schema.properties.timeout_seconds.properties.health_check.default).toBe(5);
+    // The copy in the repository, for editors to reference, is the same (`npm run schema` regenerates it).
+    expect(JSON.parse(await readFile(new URL('../schema/project.schema.json', import.meta.url), 'utf8'))).toEqual(schema);
   });
 
   it('colours only on a terminal: piped output has no escape codes', async () => {

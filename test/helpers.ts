@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'baton.js');
 export const SPEC_SCRIPT = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'seed-session-entry.sh');
 
 export interface Project {

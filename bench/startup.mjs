@@ -1,0 +1,60 @@
+// Start-up benchmark: wall time of baton commands next to `node -e 0` on the same machine.
+// Shared machines are noisy, so it reports medians and the ratio, not absolute verdicts.
+// Usage: npm run bench [-- --runs 15]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > -1 ? Number(process.argv[runsArg + 1]) : 15;
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'baton.js');
+
+function makeProject(featureCount) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  writeFileSync(path.join(dir, 'package.json'), '{"name":"bench"}\n');
+  mkdirSync(path.join(dir, '.claude', 'progress'), { recursive: true });
+  const features = Array.from({ length: featureCount }, (_, i) => ({ id: `feature-${i + 1}`, description: `Feature number ${i + 1}`, status: i < featureCount / 2 ? 'tested' : 'pending' }));
+  writeFileSync(path.join(dir, '.claude', 'progress', 'feature-list.json'), JSON.stringify({ features }, null, 2));
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['commit', '-qm', 'bench'], { cwd: dir, env });
+  return dir;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function time(args, cwd) {
+  const samples = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(samples);
+}
+
+const project = makeProject(50);
+execFileSync(process.execPath, [cli, 'entry', '--json'], { cwd: project, stdio: 'ignore' });
+const cases = [
+  ['node -e 0', ['-e', '0']],
+  ['baton --help', [cli, '--help']],
+  ['baton status --json', [cli, 'status', '--json']],
+  ['baton entry --json (50 features)', [cli, 'entry', '--json']],
+  ['baton send FEATURE_STARTED', [cli, 'send', 'FEATURE_STARTED', '--data', '{"featureId":"feature-30"}']],
+];
+// Interleave rounds so machine noise hits every case alike.
+const results = new Map(cases.map(([name]) => [name, []]));
+for (let round = 0; round < 3; round += 1) for (const [name, args] of cases) results.get(name).push(time(args, project));
+const baseline = median(results.get('node -e 0'));
+console.log(`runs per case: ${RUNS} x 3 rounds, median wall time, node ${process.version}, ${os.cpus().length} cpus`);
+for (const [name] of cases) {
+  const ms = median(results.get(name));
+  console.log(`${name.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / baseline).toFixed(2)}x node -e 0`);
+}
