@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
+import { gitOperationInProgress, openRepository } from './git.js';
 
 // Not state.json (the spec counts it): baton writes it before this check runs, so it would always be found.
 const PROJECT_MARKERS = ['package.json', 'pyproject.toml', 'Cargo.toml', 'go.mod', '.git'];
@@ -25,23 +26,39 @@ export function parseLogWithFiles(output: string, maxFiles = 5): { commits: Comm
   return { commits, recentFiles: files.slice(0, maxFiles) };
 }
 
-export async function readGitContext(projectDir: string): Promise<GitContext> {
+export async function readGitContext(projectDir: string, since: string | null = null): Promise<GitContext> {
   const markers = findMarkers(projectDir);
   const warnings: string[] = [];
   if (markers.length === 0) warnings.push(`no project markers (package.json, pyproject.toml, Cargo.toml, go.mod, .git) in ${projectDir}: run from the project root or pass its path`);
-  const base: GitContext = { directory: projectDir, markers, isRepo: false, branch: null, commits: [], recentFiles: [], warnings };
+  const base: GitContext = { directory: projectDir, markers, isRepo: false, branch: null, head: null, dirty: false, operation: null, diffSinceHealthy: null, commits: [], recentFiles: [], warnings };
 
-  const { simpleGit } = await import('simple-git');
-  const git = simpleGit({ baseDir: projectDir });
-  if (!(await git.checkIsRepo().catch(() => false))) return base;
-
-  const branch = (await git.raw(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim() || null;
-  if (branch === null) warnings.push('HEAD is detached (no branch checked out)');
+  const repo = await openRepository(projectDir);
+  if (!repo) return base;
+  const { git } = repo;
+  const [branch, status, operation, indexLock] = await Promise.all([
+    git.raw(['symbolic-ref', '--short', '-q', 'HEAD']).then((out) => out.trim() || null, () => null),
+    git.raw(['status', '--porcelain', '--untracked-files=normal']).catch(() => ''),
+    gitOperationInProgress(git),
+    git.raw(['rev-parse', '--git-path', 'index.lock']).then((out) => existsSync(path.resolve(projectDir, out.trim())), () => false),
+  ]);
+  if (operation) warnings.push(`a git ${operation} is in progress: finish or abort it before committing`);
+  if (indexLock) warnings.push('.git/index.lock exists: another git process is running, or one crashed (remove the file if no git is running)');
+  const dirty = status.trim() !== '';
+  let head: string | null = null;
   try {
-    const output = await git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]);
-    return { ...base, isRepo: true, branch, ...parseLogWithFiles(output) };
+    head = (await git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || null;
   } catch {
-    warnings.push('the repository has no commits yet');
-    return { ...base, isRepo: true, branch };
+    head = null;
   }
+  if (head === null) {
+    warnings.push('the repository has no commits yet');
+    return { ...base, isRepo: true, branch, dirty, operation };
+  }
+  if (branch === null) warnings.push('HEAD is detached (no branch checked out)');
+  const output = await git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]);
+  let diffSinceHealthy: string | null = null;
+  if (since && (since !== head || dirty)) {
+    diffSinceHealthy = (await git.raw(['diff', '--stat', '--end-of-options', since]).catch(() => '')).trimEnd() || null;
+  }
+  return { ...base, isRepo: true, branch, head, dirty, operation, diffSinceHealthy, ...parseLogWithFiles(output) };
 }

@@ -3,16 +3,49 @@ import { loadFeatureList, toProgress } from '../services/feature-list.js';
 import type { ResolvedConfig } from '../services/config.js';
 import type { ProjectPaths } from '../services/paths.js';
 import type { WorldActors } from '../services/session.js';
+import type { TrustDecision } from '../services/trust.js';
+import { ensureDevEnv } from './dev-env.js';
+import { commitFeature } from './git.js';
 import { readGitContext } from './git-context.js';
 import { checkHealth } from './health.js';
 import { loadSessionContext } from './session-context.js';
+import { runTests } from './test-runner.js';
 
-export function worldActors(paths: ProjectPaths, config: ResolvedConfig): WorldActors {
+export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): WorldActors {
+  const untrusted = trust.trusted ? undefined : trust.message;
+  const commands = trust.trusted ? config.raw : {};
   return {
-    checkHealth: (signal) =>
-      checkHealth({ projectDir: paths.root, command: config.raw.health_check, timeoutSeconds: config.timeouts.health_check, signal }),
-    readGitContext: () => readGitContext(paths.root),
+    async checkHealth(signal) {
+      const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script, paths.evidence) : null;
+      return checkHealth({
+        projectDir: paths.root,
+        command: commands.health_check,
+        timeoutSeconds: config.timeouts.health_check,
+        signal,
+        evidenceDir: paths.evidence,
+        untrusted,
+        waitForStartup: env?.startedNow ?? false,
+        requiredEnv: config.raw.required_env,
+      });
+    },
+    readGitContext: (since) => readGitContext(paths.root, since),
     loadFeatures: async () => ({ features: toProgress(await loadFeatureList(paths)) }),
     loadContext: () => loadSessionContext(paths),
+    runTests: (featureId, signal) =>
+      runTests({
+        projectDir: paths.root,
+        featureId,
+        smokeTest: commands.smoke_test,
+        testCommand: commands.test_command,
+        timeouts: config.timeouts,
+        evidenceDir: paths.evidence,
+        untrusted,
+        signal,
+      }),
+    async commitFeature(featureId) {
+      if (!featureId) return { status: 'skipped', featureId, detail: 'no feature under test' };
+      const feature = (await loadFeatureList(paths))?.features.find((item) => item.id === featureId);
+      return commitFeature(paths.root, featureId, feature?.description ?? '', config.raw.commit_after_feature ?? true);
+    },
   };
 }

@@ -1,8 +1,14 @@
 /**
  * Runs a shell command from project.json in its own process group, so a timeout or an
  * abort ends the whole tree: `sleep 100 & sleep 100` does not survive, and does not keep
- * the call waiting on the pipe its background child holds.
+ * the call waiting on the pipe its background child holds. If baton itself is interrupted
+ * (Ctrl-C, SIGTERM, SIGHUP), the groups it started go with it.
  */
+import { createWriteStream, promises as fs } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { isTransientSpawnError, retryWithBackoff } from './retry.js';
+
 export interface CommandResult {
   ok: boolean;
   exitCode: number | null;
@@ -11,6 +17,16 @@ export interface CommandResult {
   durationMs: number;
   /** The last lines of stdout and stderr, interleaved as they came. */
   outputTail: string;
+  /** The file holding the whole output (bounded), when an evidence directory was given. */
+  evidence?: string;
+}
+
+export interface EvidenceOptions {
+  dir: string;
+  /** Short name of what ran: health_check, smoke_test, ... */
+  label: string;
+  maxBytes?: number;
+  maxFiles?: number;
 }
 
 export interface RunOptions {
@@ -19,9 +35,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL for the process group. */
   graceMs?: number;
+  evidence?: EvidenceOptions;
+  env?: Record<string, string>;
 }
 
 const TAIL_CHARS = 4_000;
+export const EVIDENCE_MAX_BYTES = 256 * 1024;
+export const EVIDENCE_MAX_FILES = 40;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -32,22 +52,76 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+// Process groups started and not yet reaped, so an interrupted baton can take them along.
+const liveGroups = new Set<number>();
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  process.exit(128 + (constants.signals[signal] ?? 1));
+}
+
+function track(pid: number | undefined): void {
+  if (pid === undefined) return;
+  if (liveGroups.size === 0) for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
+  liveGroups.add(pid);
+}
+
+function untrack(pid: number | undefined): void {
+  if (pid === undefined || !liveGroups.delete(pid) || liveGroups.size > 0) return;
+  for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
+}
+
+/** One file per run under the evidence directory, oldest pruned beyond the count limit. */
+async function openEvidence(options: EvidenceOptions, command: string) {
+  await fs.mkdir(options.dir, { recursive: true });
+  // Make room first: the new file is one of the files kept.
+  const names = (await fs.readdir(options.dir)).filter((name) => name.endsWith('.log')).sort();
+  for (const old of names.slice(0, Math.max(0, names.length - (options.maxFiles ?? EVIDENCE_MAX_FILES) + 1))) {
+    await fs.rm(path.join(options.dir, old), { force: true });
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.join(options.dir, `${stamp}-${options.label}-${process.pid}.log`);
+  const stream = createWriteStream(file, { flags: 'wx' });
+  stream.write(`$ ${command}\n`);
+  return { file, stream, budget: options.maxBytes ?? EVIDENCE_MAX_BYTES };
+}
+
 export async function runCommand(command: string, options: RunOptions): Promise<CommandResult> {
   const { execa } = await import('execa');
   const started = performance.now();
   const graceMs = options.graceMs ?? 500;
-  const child = execa(command, {
-    cwd: options.cwd,
-    shell: true,
-    detached: true,
-    reject: false,
-    stdin: 'ignore',
-    buffer: false,
-    all: true,
-  });
+  const evidence = options.evidence ? await openEvidence(options.evidence, command) : null;
+  let written = 0;
+  let dropped = 0;
   let tail = '';
+
+  // Wrapped in an object: the subprocess is itself a promise, which resolve() would wait for.
+  const spawn = () =>
+    new Promise<{ child: ReturnType<typeof execa> }>((resolve, reject) => {
+      const child = execa(command, {
+        cwd: options.cwd,
+        shell: true,
+        detached: true,
+        reject: false,
+        stdin: 'ignore',
+        buffer: false,
+        all: true,
+        env: options.env,
+      });
+      // A failed spawn surfaces as a rejected result without a pid; anything else is a run.
+      if (child.pid === undefined) child.then((result) => reject(Object.assign(new Error(result.message), { code: result.code })), reject);
+      else resolve({ child });
+    });
+  const { child } = await retryWithBackoff(spawn, isTransientSpawnError);
+  track(child.pid);
   child.all?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
+    if (!evidence) return;
+    if (written + chunk.length <= evidence.budget) {
+      evidence.stream.write(chunk);
+      written += chunk.length;
+    } else dropped += chunk.length;
   });
 
   let timedOut = false;
@@ -62,25 +136,30 @@ export async function runCommand(command: string, options: RunOptions): Promise<
   }, options.timeoutMs);
   const onAbort = () => terminate();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const stopOnExit = () => killGroup(child.pid, 'SIGKILL');
-  process.once('exit', stopOnExit);
 
   try {
     const result = await child;
     // The shell is gone; anything it left in its group goes too (a backgrounded child).
     killGroup(child.pid, 'SIGKILL');
+    const durationMs = Math.round(performance.now() - started);
+    if (evidence) {
+      if (dropped > 0) evidence.stream.write(`\n[... ${dropped} bytes not kept (limit ${evidence.budget}); the last lines follow ...]\n${tail}\n`);
+      evidence.stream.write(`\n[exit ${result.exitCode ?? '-'}${result.signal ? `, signal ${result.signal}` : ''}${timedOut ? ', timed out' : ''}, ${durationMs} ms]\n`);
+      await new Promise((resolve) => evidence.stream.end(resolve));
+    }
     return {
       ok: !timedOut && result.exitCode === 0,
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
       timedOut,
-      durationMs: Math.round(performance.now() - started),
+      durationMs,
       outputTail: tail.trimEnd(),
+      ...(evidence ? { evidence: evidence.file } : {}),
     };
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);
+    untrack(child.pid);
     options.signal?.removeEventListener('abort', onAbort);
-    process.removeListener('exit', stopOnExit);
   }
 }

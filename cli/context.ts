@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../services/errors.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import type { Session } from '../services/session.js';
+import type { TrustDecision } from '../services/trust.js';
 
 export interface CommandContext {
   args: string[];
@@ -22,10 +23,15 @@ export function resolveProjectDir(dir: string): string {
 }
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
-export async function openSession(context: CommandContext): Promise<Session> {
-  const [{ loadConfig }, { worldActors }] = await Promise.all([import('../services/config.js'), import('../actors/index.js')]);
+export async function openSession(context: CommandContext): Promise<Session & { trust: TrustDecision }> {
+  const [{ loadConfig }, { worldActors }, { decideTrust }] = await Promise.all([
+    import('../services/config.js'),
+    import('../actors/index.js'),
+    import('../services/trust.js'),
+  ]);
   const config = await loadConfig(context.paths);
-  return { paths: context.paths, config, actors: worldActors(context.paths, config), now: () => new Date() };
+  const trust = await decideTrust(context.paths, config);
+  return { paths: context.paths, config, trust, actors: worldActors(context.paths, config, trust), now: () => new Date() };
 }
 
 export function withPaths(context: Omit<CommandContext, 'paths'>): CommandContext {

@@ -20,8 +20,9 @@ interface CommandSpec {
 
 const COMMANDS: Record<string, CommandSpec> = {
   entry: {
-    usage: 'baton entry [DIR] [--json]',
-    summary: 'run the session entry protocol: safety checks, state, context; says what to do next',
+    usage: 'baton entry [DIR] [--force] [--json]',
+    summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
+    options: { force: { type: 'boolean' } },
     dirArgument: true,
     load: () => import('./commands/entry.js'),
   },
@@ -38,6 +39,19 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { id: { type: 'string' }, replace: { type: 'boolean' } },
     load: () => import('./commands/features.js'),
   },
+  test: { usage: 'baton test [--json]', summary: 'run smoke_test then test_command for the feature under test (in TEST)', load: () => import('./commands/test.js') },
+  trust: {
+    usage: 'baton trust [--json]',
+    summary: "allow project.json's commands to run (recorded outside the repository; a changed file needs trusting again)",
+    load: () => import('./commands/trust.js'),
+  },
+  rollback: {
+    usage: 'baton rollback [--yes] [--stash]',
+    summary: 'in FIX_BROKEN: reset to the last commit where health passed (--stash keeps uncommitted work in git stash)',
+    options: { yes: { type: 'boolean' }, stash: { type: 'boolean' } },
+    load: () => import('./commands/rollback.js'),
+  },
+  env: { usage: 'baton env status|stop [--json]', summary: 'the dev environment started from init_script', load: () => import('./commands/env.js') },
   history: {
     usage: 'baton history [--limit N] [--json]',
     summary: 'the event log: every accepted change, oldest first',

@@ -12,6 +12,7 @@ export const userEventSchemas = {
   TESTS_FAILED: z.object({ featureId, reason: z.string().optional() }).strict(),
   HEALTH_BROKEN: z.object({ reason: z.string().optional() }).strict(),
   HEALTH_FIXED: z.object({}).strict(),
+  RUN_TESTS: z.object({}).strict(),
 } as const;
 
 export type UserEventType = keyof typeof userEventSchemas;
@@ -24,7 +25,8 @@ export type UserEvent =
   | { type: 'TESTS_PASSED'; featureId: string }
   | { type: 'TESTS_FAILED'; featureId: string; reason?: string }
   | { type: 'HEALTH_BROKEN'; reason?: string }
-  | { type: 'HEALTH_FIXED' };
+  | { type: 'HEALTH_FIXED' }
+  | { type: 'RUN_TESTS' };
 
 // The schemas and the union above must describe the same payloads.
 type Payload<E> = Omit<E, 'type'>;
@@ -38,11 +40,12 @@ export const schemasAgreeWithEvents: { [K in UserEventType]: Agrees<K> } = {
   TESTS_FAILED: true,
   HEALTH_BROKEN: true,
   HEALTH_FIXED: true,
+  RUN_TESTS: true,
 };
 
 /** Events only baton itself sends: the entry protocol, and the feature list read from disk. */
 export type SystemEvent =
-  | { type: 'SESSION_ENTRY'; maxRetries?: number }
+  | { type: 'SESSION_ENTRY'; maxRetries?: number; skipHealthCheck?: boolean }
   | { type: 'FEATURES_SYNCED'; features: FeatureProgress[] | null };
 
 export type SessionEvent = UserEvent | SystemEvent;

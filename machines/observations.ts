@@ -9,7 +9,7 @@ export type HealthStatus = 'HEALTHY' | 'BROKEN' | 'UNKNOWN';
 export interface HealthReport {
   status: HealthStatus;
   /** Where the verdict came from: the configured command, a language fallback, the agent, or nothing. */
-  source: 'configured' | 'node' | 'python' | 'reported' | 'none' | 'error';
+  source: 'configured' | 'node' | 'python' | 'reported' | 'none' | 'error' | 'untrusted' | 'skipped';
   command?: string;
   exitCode?: number | null;
   signal?: string | null;
@@ -19,6 +19,10 @@ export interface HealthReport {
   detail: string;
   /** Last lines of the command's output, kept when the check fails. */
   outputTail?: string;
+  /** Where the whole output of the run was kept. */
+  evidence?: string;
+  /** Environment variables from `required_env` that are not set (names only). */
+  missingEnv?: string[];
 }
 
 export interface Commit {
@@ -32,6 +36,14 @@ export interface GitContext {
   markers: string[];
   isRepo: boolean;
   branch: string | null;
+  /** The full hash of HEAD, when there is one. */
+  head: string | null;
+  /** Uncommitted changes in the work tree. */
+  dirty: boolean;
+  /** A git operation left in progress (the next commit would fail). */
+  operation: 'merge' | 'rebase' | 'cherry-pick' | 'revert' | null;
+  /** `git diff --stat` since the last commit at which health passed, when that is not HEAD. */
+  diffSinceHealthy: string | null;
   commits: Commit[];
   /** Files touched by the last five commits, most recent first. */
   recentFiles: string[];
@@ -46,4 +58,24 @@ export interface LoadedContext {
   latestSummary: string | null;
   /** Recent files from file_history.json, when that file exists. */
   fileHistory: string[] | null;
+}
+
+export interface TestRunReport {
+  outcome: 'passed' | 'failed' | 'timed_out' | 'not_configured';
+  featureId: string | null;
+  /** Which command decided the outcome (smoke_test or test_command). */
+  step: 'smoke_test' | 'test_command' | null;
+  reason: string;
+  exitCode?: number | null;
+  durationMs?: number;
+  evidence?: string;
+  outputTail?: string;
+  at?: string;
+}
+
+export interface CommitReport {
+  status: 'committed' | 'skipped' | 'failed';
+  featureId: string | null;
+  sha?: string;
+  detail: string;
 }

@@ -6,7 +6,7 @@
 import { and, assign, fromPromise, setup } from 'xstate';
 import type { SessionEvent } from './events.js';
 import { findFeature, isOpenStatus, type FeatureProgress, type FeatureStatus } from './features.js';
-import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from './observations.js';
+import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from './observations.js';
 
 export const TOP_STATES = ['START', 'INIT', 'IMPLEMENT', 'TEST', 'FIX_BROKEN', 'COMPLETE'] as const;
 export type TopState = (typeof TOP_STATES)[number];
@@ -28,6 +28,12 @@ export interface SessionContext {
   lastFailure: { featureId: string; reason: string } | null;
   git: GitContext | null;
   loaded: LoadedContext | null;
+  /** The last commit at which the health check passed: what a rollback goes back to. */
+  lastHealthyCommit: string | null;
+  lastTestRun: TestRunReport | null;
+  lastCommit: CommitReport | null;
+  /** Set by `baton entry --force` for that one entry. */
+  skipHealthCheck: boolean;
 }
 
 export interface SessionInput {
@@ -44,6 +50,10 @@ export function initialContext(input: SessionInput = {}): SessionContext {
     lastFailure: null,
     git: null,
     loaded: null,
+    lastHealthyCommit: null,
+    lastTestRun: null,
+    lastCommit: null,
+    skipHealthCheck: false,
   };
 }
 
@@ -57,12 +67,23 @@ function setStatus(features: FeatureProgress[] | null, id: string, status: Featu
   return features?.map((feature) => (feature.id === id ? { ...feature, status, retries: feature.retries + retryDelta } : feature)) ?? null;
 }
 
-function featureIdOf(event: SessionEvent): string | undefined {
-  return 'featureId' in event ? event.featureId : undefined;
+/** The feature an event is about: its featureId, or (for a test run's result) the feature under test. */
+function featureIdOf(context: SessionContext, event: SessionEvent): string | undefined {
+  return 'featureId' in event ? event.featureId : (context.currentFeatureId ?? undefined);
 }
 
+/** Why the tests failed, from the agent's TESTS_FAILED or from the runner's report. */
+function failureReason(event: SessionEvent): string {
+  if (event.type === 'TESTS_FAILED') return event.reason ?? 'tests failed';
+  const output = (event as { output?: TestRunReport }).output;
+  return output?.reason ?? 'tests failed';
+}
+
+/** Error objects do not survive JSON (the event log): accept `{message}` as well. */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
 }
 
 /** Leaving a work state for the entry protocol or for FIX_BROKEN remembers that state. */
@@ -80,6 +101,8 @@ function breakFrom(state: ResumableState | null) {
   } as const;
 }
 
+type ActorId = 'healthCheck' | 'gitContext' | 'featureList' | 'sessionContext' | 'testRun' | 'featureCommit';
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -88,9 +111,11 @@ export const sessionMachine = setup({
   },
   actors: {
     checkHealth: fromPromise<HealthReport>(notProvided('checkHealth')),
-    readGitContext: fromPromise<GitContext>(notProvided('readGitContext')),
+    readGitContext: fromPromise<GitContext, { since: string | null }>(notProvided('readGitContext')),
     loadFeatures: fromPromise<FeatureListReport>(notProvided('loadFeatures')),
     loadContext: fromPromise<LoadedContext>(notProvided('loadContext')),
+    runTests: fromPromise<TestRunReport, { featureId: string | null }>(notProvided('runTests')),
+    commitFeature: fromPromise<CommitReport, { featureId: string | null }>(notProvided('commitFeature')),
   },
   guards: {
     isBroken: ({ context }) => context.health?.status === 'BROKEN',
@@ -101,30 +126,40 @@ export const sessionMachine = setup({
       context.currentFeatureId !== null &&
       findFeature(context.features, context.currentFeatureId)?.status === 'implemented',
     isOpenFeature: ({ context, event }) => {
-      const feature = findFeature(context.features, featureIdOf(event) ?? '');
+      const feature = findFeature(context.features, featureIdOf(context, event) ?? '');
       return feature !== undefined && isOpenStatus(feature.status);
     },
     isFeatureUnderTest: ({ context, event }) => {
-      const id = featureIdOf(event);
+      const id = featureIdOf(context, event);
       return id !== undefined && id === context.currentFeatureId && findFeature(context.features, id)?.status === 'implemented';
     },
-    hasOtherOpenFeatures: ({ context, event }) =>
-      (context.features ?? []).some((feature) => feature.id !== featureIdOf(event) && isOpenStatus(feature.status)),
     retriesExhausted: ({ context, event }) => {
-      const feature = findFeature(context.features, featureIdOf(event) ?? '');
+      const feature = findFeature(context.features, featureIdOf(context, event) ?? '');
       return feature !== undefined && feature.retries + 1 >= context.maxRetries;
     },
+    shouldSkipHealthCheck: ({ context }) => context.skipHealthCheck,
     healthCheckPassed: (_, params: HealthReport) => params.status !== 'BROKEN',
+    testsNotConfigured: (_, params: TestRunReport) => params.outcome === 'not_configured',
+    testsPassed: (_, params: TestRunReport) => params.outcome === 'passed',
+    testsTimedOut: (_, params: TestRunReport) => params.outcome === 'timed_out',
   },
   actions: {
     rememberResumeState: assign((_, params: { state: ResumableState | null }) => ({ resumeState: params.state })),
-    applyEntryOptions: assign(({ context, event }) =>
-      event.type === 'SESSION_ENTRY' && event.maxRetries !== undefined ? { maxRetries: event.maxRetries } : { maxRetries: context.maxRetries },
-    ),
+    applyEntryOptions: assign(({ context, event }) => {
+      if (event.type !== 'SESSION_ENTRY') return {};
+      return { maxRetries: event.maxRetries ?? context.maxRetries, skipHealthCheck: event.skipHealthCheck ?? false };
+    }),
     syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { features: event.features } : {})),
     assignLoadedFeatures: assign((_, params: FeatureListReport) => ({ features: params.features })),
     assignHealth: assign((_, params: HealthReport) => ({ health: params })),
+    markHealthSkipped: assign({
+      health: { status: 'UNKNOWN', source: 'skipped', detail: 'health check skipped for this entry (--force); recorded in the event log' },
+      skipHealthCheck: false,
+    }),
     assignGit: assign((_, params: GitContext) => ({ git: params })),
+    recordHealthyCommit: assign(({ context }) =>
+      context.health?.status === 'HEALTHY' && context.git?.head ? { lastHealthyCommit: context.git.head } : {},
+    ),
     assignLoadedContext: assign((_, params: LoadedContext) => ({ loaded: params })),
     markReportedBroken: assign(({ event }) => ({
       health: {
@@ -133,7 +168,7 @@ export const sessionMachine = setup({
         detail: event.type === 'HEALTH_BROKEN' && event.reason ? event.reason : 'reported broken (HEALTH_BROKEN)',
       },
     })),
-    recordActorFailure: assign((_, params: { actor: 'healthCheck' | 'gitContext' | 'featureList' | 'sessionContext'; error: unknown }) => {
+    recordActorFailure: assign(({ context }, params: { actor: ActorId; error: unknown }) => {
       const message = errorMessage(params.error);
       switch (params.actor) {
         case 'healthCheck':
@@ -144,10 +179,14 @@ export const sessionMachine = setup({
           return {};
         case 'sessionContext':
           return { loaded: { latestSummary: null, fileHistory: null } };
+        case 'testRun':
+          return { lastTestRun: { outcome: 'not_configured' as const, featureId: context.currentFeatureId, step: null, reason: `the test runner could not run: ${message}` } };
+        case 'featureCommit':
+          return { lastCommit: { status: 'failed' as const, featureId: context.currentFeatureId, detail: message } };
       }
     }),
     startFeature: assign(({ context, event }) => {
-      const id = featureIdOf(event)!;
+      const id = featureIdOf(context, event)!;
       const feature = findFeature(context.features, id)!;
       const status = feature.status === 'implemented' ? 'implemented' : 'in_progress';
       // Starting a blocked feature again is a deliberate new attempt: it gets a fresh retry budget.
@@ -155,24 +194,24 @@ export const sessionMachine = setup({
       return { features: setStatus(context.features, id, status, retryDelta), currentFeatureId: id };
     }),
     markImplemented: assign(({ context, event }) => {
-      const id = featureIdOf(event)!;
+      const id = featureIdOf(context, event)!;
       return { features: setStatus(context.features, id, 'implemented'), currentFeatureId: id };
     }),
     markTested: assign(({ context, event }) => ({
-      features: setStatus(context.features, featureIdOf(event)!, 'tested'),
-      currentFeatureId: null,
+      features: setStatus(context.features, featureIdOf(context, event)!, 'tested'),
       lastFailure: null,
     })),
     recordTestFailure: assign(({ context, event }) => {
-      const id = featureIdOf(event)!;
-      const reason = event.type === 'TESTS_FAILED' && event.reason ? event.reason : 'tests failed';
-      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason } };
+      const id = featureIdOf(context, event)!;
+      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason: failureReason(event) } };
     }),
     blockFeature: assign(({ context, event }) => {
-      const id = featureIdOf(event)!;
-      const reason = event.type === 'TESTS_FAILED' && event.reason ? event.reason : 'tests failed';
-      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason } };
+      const id = featureIdOf(context, event)!;
+      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason: failureReason(event) } };
     }),
+    recordTestRun: assign((_, params: TestRunReport) => ({ lastTestRun: params })),
+    recordCommit: assign((_, params: CommitReport) => ({ lastCommit: params })),
+    clearCurrentFeature: assign({ currentFeatureId: null }),
   },
 }).createMachine({
   id: 'session',
@@ -192,7 +231,7 @@ export const sessionMachine = setup({
         // Phase 1: git context (directory, recent commits) and health run side by side.
         safetyValidation: {
           type: 'parallel',
-          onDone: 'stateManagement',
+          onDone: { target: 'stateManagement', actions: 'recordHealthyCommit' },
           states: {
             git: {
               initial: 'running',
@@ -201,6 +240,7 @@ export const sessionMachine = setup({
                   invoke: {
                     id: 'gitContext',
                     src: 'readGitContext',
+                    input: ({ context }) => ({ since: context.lastHealthyCommit }),
                     onDone: { target: 'done', actions: { type: 'assignGit', params: ({ event }) => event.output } },
                     onError: { target: 'done', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'gitContext', error: event.error }) } },
                   },
@@ -209,8 +249,11 @@ export const sessionMachine = setup({
               },
             },
             health: {
-              initial: 'running',
+              initial: 'choosing',
               states: {
+                choosing: {
+                  always: [{ guard: 'shouldSkipHealthCheck', target: 'done', actions: 'markHealthSkipped' }, { target: 'running' }],
+                },
                 running: {
                   invoke: {
                     id: 'healthCheck',
@@ -247,7 +290,8 @@ export const sessionMachine = setup({
           always: [
             { guard: 'isBroken', target: '#session.FIX_BROKEN' },
             { guard: 'hasNoFeatureList', target: '#session.INIT' },
-            { guard: 'canResumeTest', target: '#session.TEST' },
+            // Resuming does not rerun the tests on entry: `baton test` does that when asked.
+            { guard: 'canResumeTest', target: '#session.TEST.awaitingResults' },
             { guard: 'hasOpenFeatures', target: '#session.IMPLEMENT' },
             { target: '#session.COMPLETE' },
           ],
@@ -272,18 +316,54 @@ export const sessionMachine = setup({
       },
     },
     TEST: {
-      tags: 'settled',
+      initial: 'running',
       on: {
         SESSION_ENTRY: enterFrom('TEST'),
-        TESTS_PASSED: [
-          { guard: and(['isFeatureUnderTest', 'hasOtherOpenFeatures']), target: 'IMPLEMENT', actions: 'markTested' },
-          { guard: 'isFeatureUnderTest', target: 'COMPLETE', actions: 'markTested' },
-        ],
-        TESTS_FAILED: [
-          { guard: and(['isFeatureUnderTest', 'retriesExhausted']), target: 'IMPLEMENT', actions: 'blockFeature' },
-          { guard: 'isFeatureUnderTest', target: 'IMPLEMENT', actions: 'recordTestFailure' },
-        ],
         HEALTH_BROKEN: breakFrom('TEST'),
+      },
+      states: {
+        // smoke_test, then test_command; with neither configured (or not trusted) the agent reports.
+        running: {
+          invoke: {
+            id: 'testRun',
+            src: 'runTests',
+            input: ({ context }) => ({ featureId: context.currentFeatureId }),
+            onDone: [
+              { guard: { type: 'testsNotConfigured', params: ({ event }) => event.output }, target: 'awaitingResults', actions: { type: 'recordTestRun', params: ({ event }) => event.output } },
+              { guard: { type: 'testsPassed', params: ({ event }) => event.output }, target: 'committing', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'markTested'] },
+              // The spec's "test timeout: kill, mark blocked".
+              { guard: { type: 'testsTimedOut', params: ({ event }) => event.output }, target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'blockFeature'] },
+              { guard: 'retriesExhausted', target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'blockFeature'] },
+              { target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'recordTestFailure'] },
+            ],
+            onError: { target: 'awaitingResults', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'testRun', error: event.error }) } },
+          },
+        },
+        awaitingResults: {
+          tags: 'settled',
+          on: {
+            RUN_TESTS: 'running',
+            TESTS_PASSED: { guard: 'isFeatureUnderTest', target: 'committing', actions: 'markTested' },
+            TESTS_FAILED: [
+              { guard: and(['isFeatureUnderTest', 'retriesExhausted']), target: '#session.IMPLEMENT', actions: 'blockFeature' },
+              { guard: 'isFeatureUnderTest', target: '#session.IMPLEMENT', actions: 'recordTestFailure' },
+            ],
+          },
+        },
+        // Commit the tested feature (idempotent; can be configured off).
+        committing: {
+          invoke: {
+            id: 'featureCommit',
+            src: 'commitFeature',
+            input: ({ context }) => ({ featureId: context.currentFeatureId }),
+            onDone: { target: 'routing', actions: { type: 'recordCommit', params: ({ event }) => event.output } },
+            onError: { target: 'routing', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'featureCommit', error: event.error }) } },
+          },
+        },
+        routing: {
+          entry: 'clearCurrentFeature',
+          always: [{ guard: 'hasOpenFeatures', target: '#session.IMPLEMENT' }, { target: '#session.COMPLETE' }],
+        },
       },
     },
     FIX_BROKEN: {

@@ -26,6 +26,7 @@ export const projectConfigSchema = z
       .optional(),
     max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
     checkpoint_interval_seconds: z.number().int().min(0).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
+    commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
   })
   .describe('baton project configuration (.claude/config/project.json)');
 
@@ -34,6 +35,8 @@ export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export interface ResolvedConfig {
   raw: ProjectConfig;
   exists: boolean;
+  /** The file's exact bytes (what trust is granted to), null without a file. */
+  text: string | null;
   timeouts: { health_check: number; smoke_test: number; full_test: number };
   maxRetries: number;
   checkpointIntervalSeconds: number;
@@ -44,10 +47,11 @@ export interface ResolvedConfig {
 
 const KNOWN_FIELDS = new Set(Object.keys(projectConfigSchema.shape));
 
-export function resolveConfig(raw: ProjectConfig, exists: boolean, warnings: string[] = []): ResolvedConfig {
+export function resolveConfig(raw: ProjectConfig, text: string | null, warnings: string[] = []): ResolvedConfig {
   return {
     raw,
-    exists,
+    exists: text !== null,
+    text,
     timeouts: {
       health_check: raw.timeout_seconds?.health_check ?? 5,
       smoke_test: raw.timeout_seconds?.smoke_test ?? 60,
@@ -64,14 +68,21 @@ export function resolveConfig(raw: ProjectConfig, exists: boolean, warnings: str
 export async function loadConfig(paths: ProjectPaths): Promise<ResolvedConfig> {
   const label = displayPath(paths, paths.config);
   const read = await readJsonFile(paths.config, projectConfigSchema, label);
-  if (read.kind === 'missing') return resolveConfig({}, false);
+  if (read.kind === 'missing') return resolveConfig({}, null);
   if (read.kind === 'invalid') {
     throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label} (see \`baton schema\` for its fields); baton has not changed it`);
   }
-  return resolveConfig(read.value, true, read.warnings);
+  return resolveConfig(read.value, read.raw, read.warnings);
 }
 
 export function configSchemaJson(): object {
   return z.toJSONSchema(projectConfigSchema, { io: 'input' });
 }
 
+
+/** The fields whose values baton runs as shell commands: these need the user's trust. */
+export const COMMAND_FIELDS = ['health_check', 'init_script', 'test_command', 'smoke_test'] as const;
+
+export function configuredCommands(config: ResolvedConfig): string[] {
+  return COMMAND_FIELDS.filter((field) => config.raw[field] !== undefined);
+}

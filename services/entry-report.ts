@@ -33,6 +33,10 @@ export interface EntryReport {
   next_feature: { id: string; description: string; status: string } | null;
   state_created: boolean;
   recovered: Recovery | null;
+  /** In FIX_BROKEN: what changed since health last passed, and the ways out. */
+  broken: { last_healthy_commit: string | null; diff_stat: string | null; ways_out: string[] } | null;
+  trust: { trusted: boolean; message: string };
+  missing_env: string[];
   warnings: string[];
 }
 
@@ -59,7 +63,17 @@ export function reasonFor(state: TopState, context: SessionContext, counts: Feat
   }
 }
 
-export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, config: ResolvedConfig, list: FeatureList | null): EntryReport {
+export function waysOut(lastHealthyCommit: string | null): string[] {
+  return [
+    lastHealthyCommit
+      ? `roll back to ${lastHealthyCommit.slice(0, 12)}, the last commit where health passed: baton rollback --yes`
+      : 'roll back: no commit with a passing health check is recorded yet, so use git yourself',
+    'fix it by hand, then: baton send HEALTH_FIXED (the health check runs again)',
+    'skip the health check once: baton entry --force (recorded in the event log)',
+  ];
+}
+
+export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, config: ResolvedConfig, list: FeatureList | null, trust: { trusted: boolean; message: string }): EntryReport {
   const context = outcome.snapshot.context;
   const state = outcome.after.state;
   const counts = countFeatures(context.features);
@@ -91,6 +105,9 @@ export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, co
       : null,
     state_created: outcome.before === null,
     recovered: outcome.recovery,
+    broken: state === 'FIX_BROKEN' ? { last_healthy_commit: context.lastHealthyCommit, diff_stat: git?.diffSinceHealthy ?? null, ways_out: waysOut(context.lastHealthyCommit) } : null,
+    trust: { trusted: trust.trusted, message: trust.message },
+    missing_env: context.health?.missingEnv ?? [],
     warnings,
   };
 }

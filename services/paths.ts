@@ -13,6 +13,7 @@ export interface ProjectPaths {
   events: string;
   fileHistory: string;
   summaries: string;
+  evidence: string;
   lock: string;
 }
 
@@ -32,6 +33,7 @@ export function projectPaths(root: string): ProjectPaths {
     events: path.join(progressDir, 'events.jsonl'),
     fileHistory: path.join(progressDir, 'file_history.json'),
     summaries: path.join(progressDir, 'summaries'),
+    evidence: path.join(progressDir, 'evidence'),
     lock: path.join(progressDir, '.lock'),
   };
 }

@@ -9,19 +9,21 @@ import { BatonError, EXIT } from './errors.js';
 import type { LogEntry } from './event-log.js';
 import type { PersistedSnapshot } from './state-file.js';
 
-import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from '../machines/observations.js';
+import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 
 /** Stands in for an actor whose result comes from the log. */
-function pendingForever<T>() {
-  return fromPromise<T>(() => new Promise<T>(() => undefined));
+function pendingForever<T, I = unknown>() {
+  return fromPromise<T, I>(() => new Promise<T>(() => undefined));
 }
 
 const replayMachine = sessionMachine.provide({
   actors: {
     checkHealth: pendingForever<HealthReport>(),
-    readGitContext: pendingForever<GitContext>(),
+    readGitContext: pendingForever<GitContext, { since: string | null }>(),
     loadFeatures: pendingForever<FeatureListReport>(),
     loadContext: pendingForever<LoadedContext>(),
+    runTests: pendingForever<TestRunReport, { featureId: string | null }>(),
+    commitFeature: pendingForever<CommitReport, { featureId: string | null }>(),
   },
 });
 

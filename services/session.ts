@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
 import type { FeatureProgress } from '../machines/features.js';
-import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from '../machines/observations.js';
+import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
 import { moveAside, pidIsAlive, removeStrayTempFiles, writeFileAtomic } from './atomic-file.js';
@@ -40,9 +40,11 @@ import {
 /** The world the machine's invoked actors reach; the CLI provides the real one (actors/), tests may provide others. */
 export interface WorldActors {
   checkHealth(signal: AbortSignal): Promise<HealthReport>;
-  readGitContext(signal: AbortSignal): Promise<GitContext>;
+  readGitContext(since: string | null, signal: AbortSignal): Promise<GitContext>;
   loadFeatures(): Promise<FeatureListReport>;
   loadContext(): Promise<LoadedContext>;
+  runTests(featureId: string | null, signal: AbortSignal): Promise<TestRunReport>;
+  commitFeature(featureId: string | null): Promise<CommitReport>;
 }
 
 export interface Session {
@@ -297,9 +299,11 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     const machine = sessionMachine.provide({
       actors: {
         checkHealth: fromPromise(async ({ signal }) => (await gate.promise, session.actors.checkHealth(signal))),
-        readGitContext: fromPromise(async ({ signal }) => (await gate.promise, session.actors.readGitContext(signal))),
+        readGitContext: fromPromise(async ({ input, signal }) => (await gate.promise, session.actors.readGitContext(input.since, signal))),
         loadFeatures: fromPromise(async () => (await gate.promise, session.actors.loadFeatures())),
         loadContext: fromPromise(async () => (await gate.promise, session.actors.loadContext())),
+        runTests: fromPromise(async ({ input, signal }) => (await gate.promise, session.actors.runTests(input.featureId, signal))),
+        commitFeature: fromPromise(async ({ input }) => (await gate.promise, session.actors.commitFeature(input.featureId))),
       },
     });
     const started = createActor(machine, {

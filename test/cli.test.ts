@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { baton, features, makeProject, SPEC_SCRIPT, type Project } from './helpers.js';
+import { baton, configure, features, makeProject, SPEC_SCRIPT, type Project } from './helpers.js';
 
 const FAILING_HEALTH = { health_check: 'echo "server exploded" >&2; exit 3' };
 
@@ -23,7 +23,7 @@ async function send(project: Project, type: string, data?: object) {
 describe('baton entry: the decision table, with real health commands', () => {
   it('a broken app goes to FIX_BROKEN whatever the features say, and shows why', async () => {
     const project = await makeProject();
-    await project.write('.claude/config/project.json', FAILING_HEALTH);
+    await configure(project, FAILING_HEALTH);
     await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
     const report = await entryJson(project);
     expect(report.next_state).toBe('FIX_BROKEN');
@@ -82,7 +82,7 @@ describe('baton entry: the decision table, with real health commands', () => {
 
   it('a health check that recovers takes FIX_BROKEN back to the work', async () => {
     const project = await makeProject();
-    await project.write('.claude/config/project.json', { health_check: 'test -f healthy' });
+    await configure(project, { health_check: 'test -f healthy' });
     await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
     expect((await entryJson(project)).next_state).toBe('FIX_BROKEN');
     const stillBroken = await send(project, 'HEALTH_FIXED');
@@ -140,7 +140,7 @@ describe('side by side with the spec script', () => {
       ['pending', async (p) => p.write('.claude/progress/feature-list.json', features(['a', 'pending'], ['b', 'tested']))],
       ['complete', async (p) => p.write('.claude/progress/feature-list.json', features(['a', 'tested']))],
       // Not `exit 1`: the spec script evals the check in its own shell, so `exit` would end the script itself.
-      ['broken', async (p) => p.write('.claude/config/project.json', { health_check: 'false' })],
+      ['broken', async (p) => configure(p, { health_check: 'false' })],
     ];
     for (const [name, setup] of cases) {
       const project = await makeProject();

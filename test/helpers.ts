@@ -60,10 +60,13 @@ export interface CliResult {
   json<T = any>(): T;
 }
 
+/** The tests' own trust store, so they never read or write the user's ~/.config/baton. */
+export const TEST_CONFIG_HOME = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-config-'));
+
 export async function baton(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { NO_COLOR: '1', ...options.env },
+    env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, BATON_TRUST: '', ...options.env },
     input: options.input,
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
@@ -74,6 +77,13 @@ export async function baton(args: string[], options: { cwd: string; env?: Record
     stderr: result.stderr,
     json: () => JSON.parse(result.stdout),
   };
+}
+
+/** Writes project.json and trusts it, as a user would after reading it. */
+export async function configure(project: Project, config: object): Promise<void> {
+  await project.write('.claude/config/project.json', config);
+  const trusted = await baton(['trust'], { cwd: project.dir });
+  if (trusted.exitCode !== 0) throw new Error(`baton trust failed: ${trusted.stderr}`);
 }
 
 export function features(...entries: [id: string, status: string][]) {

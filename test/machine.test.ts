@@ -7,13 +7,13 @@ import { createActor, fromPromise, initialTransition, transition, type AnyStateN
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import type { SessionEvent } from '../machines/events.js';
 import { nextFeature, type FeatureProgress, type FeatureStatus } from '../machines/features.js';
-import type { FeatureListReport, GitContext, HealthReport, LoadedContext } from '../machines/observations.js';
+import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal } from '../machines/refusals.js';
 import { initialContext, sessionMachine, type SessionMachine } from '../machines/session.js';
 
 type Snapshot = SnapshotFrom<SessionMachine>;
 
-const git: GitContext = { directory: '/p', markers: ['package.json'], isRepo: true, branch: 'main', commits: [], recentFiles: [], warnings: [] };
+const git: GitContext = { directory: '/p', markers: ['package.json'], isRepo: true, branch: 'main', head: 'abc123', dirty: false, operation: null, diffSinceHealthy: null, commits: [], recentFiles: [], warnings: [] };
 const loaded: LoadedContext = { latestSummary: null, fileHistory: null };
 const healthy: HealthReport = { status: 'HEALTHY', source: 'configured', detail: 'ok' };
 const broken: HealthReport = { status: 'BROKEN', source: 'configured', detail: 'exit 1' };
@@ -22,14 +22,16 @@ const list = (...statuses: FeatureStatus[]): FeatureProgress[] => statuses.map((
 /** A machine whose actors wait for the test to settle them, so a test decides what the world reports. */
 function controllableMachine() {
   const pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  const fake = <T>() =>
-    fromPromise<T>(({ self }) => new Promise<T>((resolve, reject) => pending.set(self.id, { resolve: resolve as (value: unknown) => void, reject })));
+  const fake = <T, I = unknown>() =>
+    fromPromise<T, I>(({ self }) => new Promise<T>((resolve, reject) => pending.set(self.id, { resolve: resolve as (value: unknown) => void, reject })));
   const machine = sessionMachine.provide({
     actors: {
       checkHealth: fake<HealthReport>(),
-      readGitContext: fake<GitContext>(),
+      readGitContext: fake<GitContext, { since: string | null }>(),
       loadFeatures: fake<FeatureListReport>(),
       loadContext: fake<LoadedContext>(),
+      runTests: fake<TestRunReport, { featureId: string | null }>(),
+      commitFeature: fake<CommitReport, { featureId: string | null }>(),
     },
   });
   return { machine, pending };
@@ -38,7 +40,7 @@ function controllableMachine() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs the entry protocol with the given world and returns the state it chose. */
-async function entryWith(world: { health: HealthReport; features: FeatureProgress[] | null }, from?: { value: string; context?: object }) {
+async function entryWith(world: { health: HealthReport; features: FeatureProgress[] | null }, from?: { value: string | object; context?: object }) {
   const { machine, pending } = controllableMachine();
   const snapshot = from ? machine.resolveState({ value: from.value as never, context: { ...initialContext(), ...from.context } }) : undefined;
   const actor = createActor(machine, { input: {}, ...(snapshot ? { snapshot: machine.getPersistedSnapshot(snapshot) as never } : {}) }).start();
@@ -73,27 +75,28 @@ describe('entry decision', () => {
 
   it('resumes TEST when the feature under test is still implemented-but-untested', async () => {
     const features = list('implemented', 'pending');
-    const snapshot = await entryWith({ health: healthy, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
-    expect(snapshot.value).toBe('TEST');
+    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
+    // Waiting for results: resuming does not rerun the suite on entry.
+    expect(snapshot.value).toEqual({ TEST: 'awaitingResults' });
     expect(snapshot.context.currentFeatureId).toBe('f1');
   });
 
   it('does not resume TEST when the feature was marked tested meanwhile', async () => {
     const features = list('tested', 'pending');
-    const snapshot = await entryWith({ health: healthy, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
+    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
     expect(snapshot.value).toBe('IMPLEMENT');
   });
 
   it('a broken app goes to FIX_BROKEN even mid-test, and remembers TEST to come back to', async () => {
     const features = list('implemented');
-    const snapshot = await entryWith({ health: broken, features }, { value: 'TEST', context: { features, currentFeatureId: 'f1' } });
+    const snapshot = await entryWith({ health: broken, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
     expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
     expect(snapshot.context.resumeState).toBe('TEST');
   });
 });
 
 describe('refusals', () => {
-  const at = (value: string, context: object = {}) => sessionMachine.resolveState({ value: value as never, context: { ...initialContext(), ...context } });
+  const at = (value: string | object, context: object = {}) => sessionMachine.resolveState({ value: value as never, context: { ...initialContext(), ...context } });
 
   it('lists the events the state accepts when the event is not one of them', () => {
     const { message, accepted } = explainRefusal(at('INIT'), { type: 'TESTS_PASSED', featureId: 'x' });
@@ -107,7 +110,7 @@ describe('refusals', () => {
   });
 
   it('says which feature is under test', () => {
-    const { message } = explainRefusal(at('TEST', { features: list('implemented', 'pending'), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
+    const { message } = explainRefusal(at({ TEST: 'awaitingResults' } as never, { features: list('implemented', 'pending'), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
     expect(message).toContain('feature "f2" is not the one under test; "f1" is');
   });
 });
@@ -141,6 +144,8 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
     { type: 'FEATURES_DEFINED' },
     { type: 'HEALTH_BROKEN', reason: 'server down' },
     { type: 'HEALTH_FIXED' },
+    { type: 'RUN_TESTS' },
+    { type: 'SESSION_ENTRY', skipHealthCheck: true },
     ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, features: pendingTwo }] : []),
     ...perFeature,
     ...done('gitContext', git),
@@ -154,6 +159,12 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
     ...error('featureList'),
     ...done('sessionContext', loaded),
     ...error('sessionContext'),
+    ...(['passed', 'failed', 'timed_out', 'not_configured'] as const).flatMap((outcome) =>
+      done('testRun', { outcome, featureId: currentFeatureId, step: 'test_command', reason: outcome } satisfies TestRunReport),
+    ),
+    ...error('testRun'),
+    ...done('featureCommit', { status: 'committed', featureId: currentFeatureId, sha: 'abc', detail: 'ok' } satisfies CommitReport),
+    ...error('featureCommit'),
   ];
 }
 

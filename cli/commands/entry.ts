@@ -18,8 +18,9 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
 export async function run(context: CommandContext): Promise<number> {
   await prepareDirectories(context);
   const session = await openSession(context);
-  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries }, 'entry');
-  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null));
+  const skipHealthCheck = Boolean(context.options.force);
+  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...(skipHealthCheck ? { skipHealthCheck } : {}) }, 'entry');
+  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust);
   if (context.json) printJson(report);
   else printReport(report);
   return 0;
@@ -47,6 +48,8 @@ function printReport(report: EntryReport): void {
     for (const commit of report.git.recent_commits) println(paint(`         ${commit.hash} ${commit.subject}`, 'dim'));
   }
   println(`  [3/4] Project config: ${report.config.found ? ok(report.config.file) : skip('no project.json')}`);
+  if (!report.trust.trusted) println(`         ${paint(report.trust.message, 'yellow')}`);
+  if (report.missing_env.length) println(`         Environment: ${failed(`not set: ${report.missing_env.join(', ')}`)}`);
   const health = report.health;
   if (!health || health.status === 'UNKNOWN') println(`  [4/4] Health check: ${skip(health?.detail ?? 'no health check configured')}`);
   else if (health.status === 'HEALTHY') println(`  [4/4] Health check: ${ok(`${health.detail}, ${health.durationMs ?? 0} ms`)}`);
@@ -56,6 +59,16 @@ function printReport(report: EntryReport): void {
     println(paint('  APP IS BROKEN - fix it before starting new work', 'red'));
     if (health.command) println(`  Health command: ${health.command}`);
     if (health.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`    | ${line}`, 'dim'));
+    if (health.evidence) println(`  Full output: ${health.evidence}`);
+  }
+  if (report.broken) {
+    println('');
+    if (report.broken.diff_stat) {
+      println(`  Changed since health last passed (${report.broken.last_healthy_commit?.slice(0, 12)}):`);
+      for (const line of report.broken.diff_stat.split('\n')) println(`    ${line}`);
+    }
+    println('  Ways out:');
+    report.broken.ways_out.forEach((way, index) => println(`    ${index + 1}. ${way}`));
   }
 
   println('');

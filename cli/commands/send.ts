@@ -50,6 +50,8 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
       health_status: after.health_status,
       health_detail: health?.detail ?? null,
       current_feature: outcome.snapshot.context.currentFeatureId,
+      test_run: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.testRun') ? outcome.snapshot.context.lastTestRun : null,
+      commit: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.featureCommit') ? outcome.snapshot.context.lastCommit : null,
       warnings: outcome.warnings,
     });
     return 0;
@@ -58,6 +60,14 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   if (event.type === 'HEALTH_FIXED' && health) {
     println(`health check: ${health.status === 'BROKEN' ? paint(`still broken: ${health.detail}`, 'red') : health.detail}`);
   }
+  const ran = outcome.entry.results?.map((result) => result.type) ?? [];
+  const { lastTestRun, lastCommit } = outcome.snapshot.context;
+  if (ran.includes('xstate.done.actor.testRun') && lastTestRun) {
+    const color = lastTestRun.outcome === 'passed' ? 'green' : lastTestRun.outcome === 'not_configured' ? 'yellow' : 'red';
+    println(`tests: ${paint(lastTestRun.outcome, color)} (${lastTestRun.reason})${lastTestRun.evidence ? `; output: ${lastTestRun.evidence}` : ''}`);
+    if (lastTestRun.outcome !== 'passed' && lastTestRun.outputTail) for (const line of lastTestRun.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
+  }
+  if (ran.includes('xstate.done.actor.featureCommit') && lastCommit) println(`commit: ${lastCommit.status} (${lastCommit.detail})`);
   for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
   return 0;
 }

@@ -1,0 +1,122 @@
+/**
+ * Git operations baton performs: the feature commit and the rollback. Agent-supplied text
+ * (feature ids, messages) never reaches git as an option: messages go through a file,
+ * revisions after --end-of-options.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import type { CommitReport } from '../machines/observations.js';
+import { retryWithBackoff } from './retry.js';
+
+export async function openRepository(dir: string): Promise<{ git: SimpleGit } | null> {
+  const { simpleGit } = await import('simple-git');
+  const git = simpleGit({ baseDir: dir });
+  return (await git.checkIsRepo().catch(() => false)) ? { git } : null;
+}
+
+/** merge, rebase, cherry-pick or revert left half done (a commit now would fail or be wrong). */
+export async function gitOperationInProgress(git: SimpleGit): Promise<'merge' | 'rebase' | 'cherry-pick' | 'revert' | null> {
+  const probes = [
+    ['rebase', 'rebase-merge'],
+    ['rebase', 'rebase-apply'],
+    ['merge', 'MERGE_HEAD'],
+    ['cherry-pick', 'CHERRY_PICK_HEAD'],
+    ['revert', 'REVERT_HEAD'],
+  ] as const;
+  const gitDir = (await git.raw(['rev-parse', '--absolute-git-dir']).catch(() => '')).trim();
+  if (!gitDir) return null;
+  for (const [operation, marker] of probes) {
+    if (await fs.stat(path.join(gitDir, marker)).then(() => true, () => false)) return operation;
+  }
+  return null;
+}
+
+const isIndexLocked = (error: unknown) => /index\.lock/.test(String((error as Error)?.message ?? error));
+
+export const FEATURE_TRAILER = 'Baton-Feature';
+
+/**
+ * Commits the work tree for a feature that passed its tests. Idempotent: re-invoked after
+ * a crash (XState re-invokes running actors on restore), it finds HEAD already carrying
+ * this feature's trailer with nothing left to commit, and does not commit again.
+ */
+export async function commitFeature(dir: string, featureId: string, description: string, enabled: boolean): Promise<CommitReport> {
+  if (!enabled) return { status: 'skipped', featureId, detail: 'commit_after_feature is off' };
+  const repo = await openRepository(dir);
+  if (!repo) return { status: 'skipped', featureId, detail: 'not a git repository' };
+  const { git } = repo;
+  const operation = await gitOperationInProgress(git);
+  if (operation) return { status: 'failed', featureId, detail: `a git ${operation} is in progress; finish it, then commit by hand` };
+
+  const dirty = (await git.raw(['status', '--porcelain'])).trim() !== '';
+  const headMessage = await git.raw(['log', '-1', '--format=%B']).catch(() => '');
+  const trailer = `${FEATURE_TRAILER}: ${featureId}`;
+  if (!dirty) {
+    return headMessage.split('\n').includes(trailer)
+      ? { status: 'skipped', featureId, sha: (await git.revparse(['HEAD'])).trim(), detail: 'already committed' }
+      : { status: 'skipped', featureId, detail: 'nothing to commit' };
+  }
+  const messageFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'baton-commit-')), 'message');
+  await fs.writeFile(messageFile, `feat(${featureId}): ${description || featureId}\n\n${trailer}\n`);
+  try {
+    await retryWithBackoff(
+      async () => {
+        await git.raw(['add', '-A']);
+        await git.raw(['commit', '-q', '--no-verify', '-F', messageFile]);
+      },
+      isIndexLocked,
+    );
+    return { status: 'committed', featureId, sha: (await git.revparse(['HEAD'])).trim(), detail: `committed "${featureId}"` };
+  } catch (error) {
+    return { status: 'failed', featureId, detail: String((error as Error).message ?? error).trim() };
+  } finally {
+    await fs.rm(path.dirname(messageFile), { recursive: true, force: true });
+  }
+}
+
+export interface RollbackPlan {
+  target: string;
+  head: string;
+  dirty: boolean;
+  diffStat: string;
+}
+
+/** baton's own files are not the user's work: a rollback neither counts nor rewinds them. */
+const PROGRESS_DIR = '.claude/progress';
+const NOT_PROGRESS = ['--', '.', `:(exclude)${PROGRESS_DIR}`];
+
+export async function planRollback(dir: string, target: string): Promise<RollbackPlan> {
+  const repo = await openRepository(dir);
+  if (!repo) throw new Error('not a git repository');
+  const { git } = repo;
+  const resolved = (await git.raw(['rev-parse', '--verify', '-q', '--end-of-options', `${target}^{commit}`])).trim();
+  const head = (await git.raw(['rev-parse', 'HEAD'])).trim();
+  const dirty = (await git.raw(['status', '--porcelain', ...NOT_PROGRESS])).trim() !== '';
+  const diffStat = (await git.raw(['diff', '--stat', '--end-of-options', resolved, ...NOT_PROGRESS])).trimEnd();
+  return { target: resolved, head, dirty, diffStat };
+}
+
+/** Resets to `target`; with `stash`, uncommitted work goes to `git stash` first. Returns the stash it made. */
+export async function rollbackTo(dir: string, target: string, stash: boolean): Promise<string | null> {
+  const repo = await openRepository(dir);
+  if (!repo) throw new Error('not a git repository');
+  let stashed: string | null = null;
+  if (stash) {
+    await repo.git.raw(['stash', 'push', '--include-untracked', '-q', '-m', `baton rollback ${new Date().toISOString()}`, ...NOT_PROGRESS]);
+    stashed = 'stash@{0}';
+  }
+  // The session's own record (state, event log) must survive the reset even when it is committed.
+  const progress = path.join(dir, PROGRESS_DIR);
+  const keep = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-progress-'));
+  const hasProgress = await fs.stat(progress).then(() => true, () => false);
+  if (hasProgress) await fs.cp(progress, keep, { recursive: true });
+  try {
+    await retryWithBackoff(() => repo.git.raw(['reset', '--hard', '-q', target]), isIndexLocked);
+  } finally {
+    if (hasProgress) await fs.cp(keep, progress, { recursive: true, force: true });
+    await fs.rm(keep, { recursive: true, force: true });
+  }
+  return stashed;
+}
