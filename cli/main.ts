@@ -4,7 +4,7 @@
  * command that runs, so hooks that fire on every tool call do not pay for the rest.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BatonError, EXIT, UsageError, describeError } from '../services/errors.js';
+import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
 import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -20,17 +20,17 @@ interface CommandSpec {
 
 const COMMANDS: Record<string, CommandSpec> = {
   entry: {
-    usage: 'baton entry [DIR] [--force] [--json]',
+    usage: 'baton entry [DIR] [--force] [--inspect | --inspect-url URL] [--json]',
     summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
-    options: { force: { type: 'boolean' } },
+    options: { force: { type: 'boolean' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     dirArgument: true,
     load: () => import('./commands/entry.js'),
   },
   status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
   send: {
-    usage: 'baton send EVENT [--data JSON] [--json]',
+    usage: 'baton send EVENT [--data JSON] [--inspect | --inspect-url URL] [--json]',
     summary: 'send an event to the session (see the events table in the README)',
-    options: { data: { type: 'string' } },
+    options: { data: { type: 'string' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     load: () => import('./commands/send.js'),
   },
   features: {
@@ -67,6 +67,18 @@ const COMMANDS: Record<string, CommandSpec> = {
   recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
   checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
   schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
+  visualize: {
+    usage: 'baton visualize [--format mermaid|json|html] [--out FILE]',
+    summary: 'the statechart with the current state: Mermaid text, JSON for the Stately editor, or an offline HTML page with path and features',
+    options: { format: { type: 'string' }, out: { type: 'string' } },
+    load: () => import('./commands/visualize.js'),
+  },
+  inspect: {
+    usage: 'baton inspect [--port N] [--open]',
+    summary: 'run the local relay for the Stately inspector (entry/send --inspect connect to it); Ctrl-C stops it',
+    options: { port: { type: 'string' }, open: { type: 'boolean' } },
+    load: () => import('./commands/inspect.js'),
+  },
 };
 
 const GLOBAL_OPTIONS: Options = {
@@ -82,7 +94,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage error (unknown command, option or event; bad --data)
   3  refused: the event is not accepted in the current state, or there is no session yet
   4  a file baton needs is invalid and could not be recovered (the message names file and field)
-  5  busy: another baton process holds the lock or changed the session meanwhile; run again`;
+  5  busy: another baton process holds the lock or changed the session meanwhile; run again
+  6  the disk refused a write (full, I/O error, permissions); the previous files are intact`;
 
 function help(): string {
   const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
@@ -150,7 +163,8 @@ async function main(argv: string[]): Promise<number> {
   return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
 }
 
-function report(error: unknown, json: boolean): number {
+function report(thrown: unknown, json: boolean): number {
+  const error = asIoError(thrown) ?? thrown;
   const known = error instanceof BatonError;
   const code = known ? error.exitCode : EXIT.INTERNAL;
   const message = known ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
@@ -159,6 +173,12 @@ function report(error: unknown, json: boolean): number {
   process.stderr.write(`baton: ${message}\n${hint ? `  ${hint}\n` : ''}`);
   return code;
 }
+
+// `baton status | head -1`: the reader went away; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 const argv = process.argv.slice(2);
 main(argv).then(

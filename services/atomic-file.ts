@@ -24,7 +24,8 @@ async function fsyncDirectory(dir: string): Promise<void> {
 
 function wrap(step: string, target: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException)?.code;
-  const reason = code ? `${code}: ${(error as Error).message}` : String(error);
+  const message = (error as Error)?.message ?? String(error);
+  const reason = code && !message.startsWith(code) ? `${code}: ${message}` : message;
   return Object.assign(new Error(`could not write ${target}: ${step} failed (${reason}); the previous content is intact`), { code, cause: error });
 }
 
@@ -69,6 +70,9 @@ async function keepBackup(target: string, backup: string): Promise<void> {
     throw error;
   }
   await fs.rename(linkTemp, backup);
+  // rename(2) does nothing when both names already link the same file (a write that
+  // failed after this step made the backup a link to the target): drop the temp name.
+  await fs.rm(linkTemp, { force: true });
 }
 
 /** Appends one line and fsyncs it, so an acknowledged append survives a crash. */
@@ -116,7 +120,8 @@ export async function removeStrayTempFiles(dir: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+    // Temp files of killed writers, and stale locks whose breaker was killed mid-break.
+    const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name) ?? /^\.lock\.stale\.(\d+)$/.exec(name);
     if (!match || pidIsAlive(Number(match[1]))) continue;
     await fs.rm(path.join(dir, name), { force: true });
     removed.push(name);

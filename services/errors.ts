@@ -9,6 +9,7 @@ export const EXIT = {
   REFUSED: 3,
   BAD_FILE: 4,
   BUSY: 5,
+  IO: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -63,4 +64,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
   return String(error);
+}
+
+const IO_CODES = new Set(['ENOSPC', 'EIO', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'EMFILE', 'ENFILE']);
+
+/** A file-system error (disk full, I/O error, permission) as a user-facing error, not a bug. */
+export function asIoError(error: unknown): BatonError | null {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (!code || !IO_CODES.has(code)) return null;
+  return new BatonError((error as Error).message, EXIT.IO, 'free space or fix permissions, then run the command again; nothing was half-written');
 }

@@ -133,3 +133,10 @@ export async function trimToCommitted(file: string, committedRevision: number): 
 export async function appendEntry(file: string, entry: LogEntry): Promise<void> {
   await appendLineDurably(file, JSON.stringify(entry));
 }
+
+/** Entries up to the committed revision (state.json's): lines above it were never committed. */
+export function committedEntries(entries: LogEntry[], committedRevision: number | null): { entries: LogEntry[]; uncommitted: number } {
+  if (committedRevision === null) return { entries, uncommitted: 0 };
+  const kept = entries.filter((entry) => entry.revision <= committedRevision);
+  return { entries: kept, uncommitted: entries.length - kept.length };
+}

@@ -3,6 +3,7 @@
  * edit this file too, so baton keeps every field it does not own and changes only
  * `status` and `retries`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FEATURE_STATUSES, type FeatureProgress } from '../machines/features.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -72,8 +73,16 @@ export function withProgress(list: FeatureList, progress: readonly FeatureProgre
   };
 }
 
+export function serializeFeatureList(list: FeatureList): string {
+  return `${JSON.stringify(featureListSchema.parse(list), null, 2)}\n`;
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): Promise<void> {
-  await writeFileAtomic(paths.features, `${JSON.stringify(featureListSchema.parse(list), null, 2)}\n`);
+  await writeFileAtomic(paths.features, serializeFeatureList(list));
 }
 
 export function slugify(text: string): string {

@@ -20,7 +20,7 @@ import { moveAside, pidIsAlive, removeStrayTempFiles, writeFileAtomic } from './
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
-import { loadFeatureList, saveFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
+import { contentHash, loadFeatureList, serializeFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import {
@@ -33,6 +33,7 @@ import {
   snapshotForState,
   topStateOf,
   type CheckpointFile,
+  type FeatureListWrite,
   type PersistedSnapshot,
   type StateFile,
 } from './state-file.js';
@@ -204,6 +205,10 @@ async function loadBase(session: Session, mode: Mode): Promise<Base> {
 
   // state.json cannot be used.
   const problem = read.problem;
+  if (problem.location === 'schema_version') {
+    // Written by a newer baton: restoring an older backup would be a silent downgrade.
+    throw new BadFileError(problem.file, problem.problem, problem.location, 'baton has not changed it');
+  }
   const described = `${problem.file}${problem.location ? ` (${problem.location})` : ''}: ${problem.problem}`;
   if (mode === 'send') {
     throw new BadFileError(problem.file, problem.problem, problem.location, 'run `baton entry` or `baton recover` to restore the last good state from the backup or checkpoint');
@@ -258,16 +263,38 @@ function runningActors(snapshot: SnapshotFrom<SessionMachine>): string {
   return ids.length ? ids.join(' + ') : stateLabel(snapshot);
 }
 
-async function writeBackFeatures(paths: ProjectPaths, before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): Promise<void> {
-  if (!after || sameProgress(before, after)) return;
+/**
+ * The feature list with the statuses this change set, as text, with the hash of the file
+ * it replaces. state.json records both hashes before the file is written, so the next
+ * command can tell a write-back that a crash cut off (the file still has the old hash)
+ * from a hand edit (any other content).
+ */
+async function planFeatureWriteBack(paths: ProjectPaths, before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): Promise<{ text: string; write: FeatureListWrite } | null> {
+  if (!after || sameProgress(before, after)) return null;
   const changed = after.filter((feature) => {
     const old = before?.find((item) => item.id === feature.id);
     return !old || old.status !== feature.status || old.retries !== feature.retries;
   });
-  if (changed.length === 0) return;
+  if (changed.length === 0) return null;
   // Re-read under the lock: an agent may have edited other features since.
+  const current = await fs.readFile(paths.features, 'utf8').catch(() => null);
   const list = await loadFeatureList(paths);
-  if (list) await saveFeatureList(paths, withProgress(list, changed));
+  if (!list || current === null) return null;
+  const text = serializeFeatureList(withProgress(list, changed));
+  return { text, write: { before: contentHash(current), after: contentHash(text) } };
+}
+
+/** Finishes a feature-list write-back that a crash cut off between state.json and the file. */
+async function completeFeatureWriteBack(paths: ProjectPaths, state: StateFile | null): Promise<string | null> {
+  const pending = state?.feature_list_write;
+  const features = (state?.snapshot.context as { features?: FeatureProgress[] | null } | undefined)?.features;
+  if (!pending || !features) return null;
+  const current = await fs.readFile(paths.features, 'utf8').catch(() => null);
+  if (current === null || contentHash(current) !== pending.before) return null;
+  const list = await loadFeatureList(paths);
+  if (!list) return null;
+  await writeFileAtomic(paths.features, serializeFeatureList(withProgress(list, features)));
+  return `${displayPath(paths, paths.features)}: finished the status update that an interrupted command had committed (revision ${state!.revision})`;
 }
 
 /**
@@ -293,6 +320,8 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     await removeStrayTempFiles(paths.progressDir);
     const base = await loadBase(session, mode);
     const warnings = [...base.warnings];
+    const finished = await completeFeatureWriteBack(paths, base.state);
+    if (finished) warnings.push(finished);
     const gate = deferred();
     const results: LoggedEvent[] = [];
     let recording = false;
@@ -380,10 +409,19 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     const trimmed = await trimToCommitted(paths.events, baseRevision);
     if (trimmed) warnings.push(trimmed);
     await appendEntry(paths.events, entry);
-    await writeBackFeatures(paths, beforeEvent.context.features, snapshot.context.features);
+    const writeBack = await planFeatureWriteBack(paths, beforeEvent.context.features, snapshot.context.features);
     const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
-    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state), history };
+    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state), history, feature_list_write: writeBack?.write ?? null };
+    // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
     await writeState(paths, after);
+    if (writeBack) {
+      try {
+        await writeFileAtomic(paths.features, writeBack.text);
+      } catch (error) {
+        // The change is committed; failing the command now would make the agent retry a done event.
+        warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
+      }
+    }
     await saveCheckpointIfDue(session, after, from !== to || base.state === null);
     return { before: base.state, after, entry, snapshot, recovery: base.recovery, warnings };
   } finally {

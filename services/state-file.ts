@@ -33,6 +33,8 @@ const pendingSchema = z.object({
   pid: z.number().int(),
 });
 
+const featureListWriteSchema = z.object({ before: z.string(), after: z.string() });
+
 export const stateFileSchema = z.looseObject({
   state: z.enum(TOP_STATES, { message: `state must be one of ${TOP_STATES.join(', ')}` }),
   entered_at: z.string(),
@@ -44,9 +46,12 @@ export const stateFileSchema = z.looseObject({
   revision: z.number().int().min(0),
   updated_at: z.string(),
   pending: pendingSchema.nullable(),
+  /** The feature-list update this revision made (hashes of the file before and after). */
+  feature_list_write: featureListWriteSchema.nullable().optional(),
   snapshot: persistedSnapshotSchema,
 });
 
+export type FeatureListWrite = z.infer<typeof featureListWriteSchema>;
 export type StateFile = z.infer<typeof stateFileSchema>;
 export type PersistedSnapshot = z.infer<typeof persistedSnapshotSchema>;
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;

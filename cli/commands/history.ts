@@ -1,5 +1,6 @@
 import { UsageError } from '../../services/errors.js';
-import { readLog } from '../../services/event-log.js';
+import { committedEntries, readLog } from '../../services/event-log.js';
+import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
 
@@ -7,7 +8,10 @@ export async function run(context: CommandContext): Promise<number> {
   const limitText = context.options.limit as string | undefined;
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
-  const { entries, problems } = await readLog(context.paths.events);
+  const log = await readLog(context.paths.events);
+  const state = await readStateFile(context.paths, new Date());
+  const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
+  const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;
   const shown = limit ? entries.slice(-limit) : entries;
   if (context.json) {
     printJson({ entries: shown, problems });

@@ -1,7 +1,8 @@
 import { countFeatures } from '../../machines/features.js';
 import type { SessionContext } from '../../machines/session.js';
 import { UsageError } from '../../services/errors.js';
-import { readLog } from '../../services/event-log.js';
+import { committedEntries, readLog } from '../../services/event-log.js';
+import { readStateFile } from '../../services/session.js';
 import { replay } from '../../services/replay.js';
 import { topStateOf } from '../../services/state-file.js';
 import type { CommandContext } from '../context.js';
@@ -11,7 +12,10 @@ export async function run(context: CommandContext): Promise<number> {
   const toText = context.options.to as string | undefined;
   const to = toText === undefined ? undefined : Number(toText);
   if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UsageError(`--to must be a revision number (1 or more), got "${toText}"`);
-  const { entries, problems } = await readLog(context.paths.events);
+  const log = await readLog(context.paths.events);
+  const state = await readStateFile(context.paths, new Date());
+  const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
+  const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;
   const result = replay(entries, to);
   const machineContext = result.snapshot.context as unknown as SessionContext;
   const view = {
