@@ -2,20 +2,30 @@
 // splitting), so a hook that runs on every tool call loads only what it uses: module
 // resolution of many small files was the largest part of start-up time.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: { baton: 'cli/main.ts' },
-  outdir: 'dist',
+const shared = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  logLevel: 'warning',
+  define: { BATON_VERSION: JSON.stringify(version) },
+};
+// The hooks that run on every tool call: one self-contained file, loaded before anything else.
+await build({ ...shared, entryPoints: { 'hook-fast': 'cli/hook-fast.ts' }, outdir: 'dist' });
+await build({
+  ...shared,
+  entryPoints: { baton: 'cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  // main.ts imports it by this path; it is the file built above.
+  external: ['./hook-fast.js'],
   // CommonJS dependencies (simple-git) call require() for Node built-ins.
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
-  logLevel: 'warning',
 });
 chmodSync('dist/baton.js', 0o755);

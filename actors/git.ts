@@ -120,3 +120,52 @@ export async function rollbackTo(dir: string, target: string, stash: boolean): P
   }
   return stashed;
 }
+
+export interface SessionGitSummary {
+  commits: { hash: string; subject: string }[];
+  /** Files changed since the session started: committed or not, baton's own files left out. */
+  filesModified: string[];
+}
+
+/** What git says the session did: its commits and the files it touched since `since`. */
+export async function sessionGitSummary(dir: string, since: string | null): Promise<SessionGitSummary> {
+  const repo = await openRepository(dir);
+  if (!repo) return { commits: [], filesModified: [] };
+  const { git } = repo;
+  const head = (await git.raw(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
+  if (!head) return { commits: [], filesModified: [] };
+  const range = since && since !== head ? [`${since}..HEAD`] : since ? [] : ['-1'];
+  const log = range.length ? await git.raw(['log', '--format=%h%x1f%s', '--end-of-options', ...range]).catch(() => '') : '';
+  const commits = log
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [hash = '', subject = ''] = line.split('\x1f');
+      return { hash, subject };
+    });
+  const base = since ?? head;
+  const changed = await git.raw(['diff', '--name-only', '--end-of-options', base, ...NOT_PROGRESS]).catch(() => '');
+  const untracked = await git.raw(['ls-files', '--others', '--exclude-standard', ...NOT_PROGRESS]).catch(() => '');
+  const filesModified = [...new Set([...changed.split('\n'), ...untracked.split('\n')].map((file) => file.trim()).filter(Boolean))];
+  return { commits, filesModified };
+}
+
+/** The spec's handoff commit: everything pending, if anything is. Returns the new commit or null. */
+export async function commitPending(dir: string, message: string): Promise<string | null> {
+  const repo = await openRepository(dir);
+  if (!repo) return null;
+  const { git } = repo;
+  if ((await git.raw(['status', '--porcelain'])).trim() === '') return null;
+  if (await gitOperationInProgress(git)) return null;
+  const messageFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'baton-commit-')), 'message');
+  await fs.writeFile(messageFile, `${message}\n`);
+  try {
+    await retryWithBackoff(async () => {
+      await git.raw(['add', '-A']);
+      await git.raw(['commit', '-q', '--no-verify', '-F', messageFile]);
+    }, isIndexLocked);
+    return (await git.revparse(['HEAD'])).trim();
+  } finally {
+    await fs.rm(path.dirname(messageFile), { recursive: true, force: true });
+  }
+}

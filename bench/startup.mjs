@@ -29,12 +29,12 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function time(args, cwd) {
+function time(args, cwd, input) {
   const samples = [];
   for (let i = 0; i < RUNS; i += 1) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
+    const result = spawnSync(process.execPath, args, { cwd, input: typeof input === 'function' ? input(i) : (input ?? ''), stdio: ['pipe', 'ignore', 'pipe'] });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return median(samples);
@@ -42,8 +42,14 @@ function time(args, cwd) {
 
 const project = makeProject(50);
 execFileSync(process.execPath, [cli, 'entry', '--json'], { cwd: project, stdio: 'ignore' });
+// Claude Code's hook input for an edit, as it arrives on every tool call.
+// PostToolUse alternates between two files, so every call takes the write path.
+const toolCall = (event) => (i) =>
+  JSON.stringify({ session_id: 'bench', transcript_path: '/dev/null', cwd: project, hook_event_name: event, tool_name: 'Edit', tool_input: { file_path: path.join(project, 'src', `app${i % 2}.ts`), old_string: 'a', new_string: 'b' }, tool_use_id: 't1' });
 const cases = [
   ['node -e 0', ['-e', '0']],
+  ['baton hook PreToolUse (healthy)', [cli, 'hook', 'PreToolUse'], toolCall('PreToolUse')],
+  ['baton hook PostToolUse', [cli, 'hook', 'PostToolUse'], toolCall('PostToolUse')],
   ['baton --help', [cli, '--help']],
   ['baton status --json', [cli, 'status', '--json']],
   ['baton entry --json (50 features)', [cli, 'entry', '--json']],
@@ -51,7 +57,7 @@ const cases = [
 ];
 // Interleave rounds so machine noise hits every case alike.
 const results = new Map(cases.map(([name]) => [name, []]));
-for (let round = 0; round < 3; round += 1) for (const [name, args] of cases) results.get(name).push(time(args, project));
+for (let round = 0; round < 3; round += 1) for (const [name, args, input] of cases) results.get(name).push(time(args, project, input));
 const baseline = median(results.get('node -e 0'));
 console.log(`runs per case: ${RUNS} x 3 rounds, median wall time, node ${process.version}, ${os.cpus().length} cpus`);
 for (const [name] of cases) {

@@ -1,191 +1,22 @@
 #!/usr/bin/env node
 /**
- * baton's command line. Kept small on purpose: it parses arguments and loads only the
- * command that runs, so hooks that fire on every tool call do not pay for the rest.
+ * The `baton` executable. No static imports: the hooks Claude Code runs on every tool call
+ * (`baton hook PreToolUse`, ...) go straight to their own small bundle; everything else
+ * loads the full command line.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
-import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-interface CommandSpec {
-  usage: string;
-  summary: string;
-  options?: Options;
-  /** Takes the project directory as its first positional argument (like the spec's script). */
-  dirArgument?: boolean;
-  load: () => Promise<{ run(context: CommandContext): Promise<number> }>;
-}
-
-const COMMANDS: Record<string, CommandSpec> = {
-  entry: {
-    usage: 'baton entry [DIR] [--force] [--inspect | --inspect-url URL] [--json]',
-    summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
-    options: { force: { type: 'boolean' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
-    dirArgument: true,
-    load: () => import('./commands/entry.js'),
-  },
-  status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
-  send: {
-    usage: 'baton send EVENT [--data JSON] [--inspect | --inspect-url URL] [--json]',
-    summary: 'send an event to the session (see the events table in the README)',
-    options: { data: { type: 'string' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
-    load: () => import('./commands/send.js'),
-  },
-  features: {
-    usage: 'baton features list|add|start|done|import ...',
-    summary: 'list, add, start, finish or import features',
-    options: { id: { type: 'string' }, replace: { type: 'boolean' } },
-    load: () => import('./commands/features.js'),
-  },
-  test: { usage: 'baton test [--json]', summary: 'run smoke_test then test_command for the feature under test (in TEST)', load: () => import('./commands/test.js') },
-  trust: {
-    usage: 'baton trust [--json]',
-    summary: "allow project.json's commands to run (recorded outside the repository; a changed file needs trusting again)",
-    load: () => import('./commands/trust.js'),
-  },
-  rollback: {
-    usage: 'baton rollback [--yes] [--stash]',
-    summary: 'in FIX_BROKEN: reset to the last commit where health passed (--stash keeps uncommitted work in git stash)',
-    options: { yes: { type: 'boolean' }, stash: { type: 'boolean' } },
-    load: () => import('./commands/rollback.js'),
-  },
-  env: { usage: 'baton env status|stop [--json]', summary: 'the dev environment started from init_script', load: () => import('./commands/env.js') },
-  history: {
-    usage: 'baton history [--limit N] [--json]',
-    summary: 'the event log: every accepted change, oldest first',
-    options: { limit: { type: 'string' } },
-    load: () => import('./commands/history.js'),
-  },
-  replay: {
-    usage: 'baton replay --to REV [--json]',
-    summary: 'rebuild the session at a revision from the event log (time travel)',
-    options: { to: { type: 'string' } },
-    load: () => import('./commands/replay.js'),
-  },
-  recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
-  checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
-  schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
-  visualize: {
-    usage: 'baton visualize [--format mermaid|json|html] [--out FILE]',
-    summary: 'the statechart with the current state: Mermaid text, JSON for the Stately editor, or an offline HTML page with path and features',
-    options: { format: { type: 'string' }, out: { type: 'string' } },
-    load: () => import('./commands/visualize.js'),
-  },
-  inspect: {
-    usage: 'baton inspect [--port N] [--open]',
-    summary: 'run the local relay for the Stately inspector (entry/send --inspect connect to it); Ctrl-C stops it',
-    options: { port: { type: 'string' }, open: { type: 'boolean' } },
-    load: () => import('./commands/inspect.js'),
-  },
-};
-
-const GLOBAL_OPTIONS: Options = {
-  dir: { type: 'string', short: 'C' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-};
-
-export const EXIT_CODES_HELP = `Exit codes:
-  0  done (entry: the protocol ran, whatever state it chose)
-  1  internal error (a bug: please report it)
-  2  usage error (unknown command, option or event; bad --data)
-  3  refused: the event is not accepted in the current state, or there is no session yet
-  4  a file baton needs is invalid and could not be recovered (the message names file and field)
-  5  busy: another baton process holds the lock or changed the session meanwhile; run again
-  6  the disk refused a write (full, I/O error, permissions); the previous files are intact`;
-
-function help(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
-  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
-  return `baton: carries a coding agent's work across sessions.
-
-Usage: baton [-C DIR] COMMAND [options]
-
-Commands:
-${lines.join('\n')}
-
-Global options:
-  -C, --dir DIR  the project directory (default: the current directory)
-  --json         machine-readable output: one JSON object on stdout
-  -h, --help     this help
-
-${EXIT_CODES_HELP}
-`;
-}
-
-/** The command name: the first argument that is neither an option nor the value of -C/--dir. */
-function commandIndex(argv: string[]): number {
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    if (arg === '-C' || arg === '--dir') i += 1;
-    else if (!arg.startsWith('-')) return i;
-  }
-  return -1;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const index = commandIndex(argv);
-  const name = index === -1 ? undefined : argv[index];
-  const spec = name ? COMMANDS[name] : undefined;
-  if (!name || !spec) {
-    const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
-    if (values.version) {
-      const { createRequire } = await import('node:module');
-      process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
-      return EXIT.OK;
-    }
-    if (values.help || !name) {
-      process.stdout.write(help());
-      return name || values.help ? EXIT.OK : EXIT.USAGE;
-    }
-    throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
-  }
-  const rest = [...argv];
-  rest.splice(index, 1);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(describeError(error), `usage: ${spec.usage}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`usage: ${spec.usage}\n  ${spec.summary}\n\n${EXIT_CODES_HELP}\n`);
-    return EXIT.OK;
-  }
-  const args = [...positionals];
-  const dirArg = spec.dirArgument && args.length > 0 ? args.shift() : undefined;
-  const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
-  const command = await spec.load();
-  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
-}
-
-function report(thrown: unknown, json: boolean): number {
-  const error = asIoError(thrown) ?? thrown;
-  const known = error instanceof BatonError;
-  const code = known ? error.exitCode : EXIT.INTERNAL;
-  const message = known ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-  const hint = known ? error.hint : undefined;
-  if (json) process.stdout.write(`${JSON.stringify({ error: { message, hint, exit_code: code, ...(known ? { kind: error.name } : {}) } }, null, 2)}\n`);
-  process.stderr.write(`baton: ${message}\n${hint ? `  ${hint}\n` : ''}`);
-  return code;
-}
-
-// `baton status | head -1`: the reader went away; that is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
 const argv = process.argv.slice(2);
-main(argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = report(error, argv.includes('--json'));
-  },
-);
+const FAST = new Set(['PreToolUse', 'PostToolUse', 'PreCompact']);
+
+if (argv[0] === 'hook' && argv.length === 2 && FAST.has(argv[1]!)) {
+  const { runFastHook, hookProjectRoot } = await import('./hook-fast.js');
+  try {
+    process.exitCode = await runFastHook(argv[1] as 'PreToolUse', hookProjectRoot(process.cwd()));
+  } catch (error) {
+    // Never exit 2 by accident: that would block the tool call.
+    process.stderr.write(`baton hook: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+} else {
+  const { runCli } = await import('./cli.js');
+  await runCli(argv);
+}

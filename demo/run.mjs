@@ -16,8 +16,10 @@ git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-q', '-m', 'notes: add and list');
 
-execFileSync(process.execPath, [cli, 'entry', project], { stdio: 'inherit' });
+// The demo's own project.json is ours, so it is trusted for this run; on your projects, `baton trust`.
+execFileSync(process.execPath, [cli, 'entry', project], { stdio: 'inherit', env: { ...process.env, BATON_TRUST: '1' } });
 console.log(`\nThe demo project is at ${project}. Try, from there:
   node ${cli} status
   node ${cli} features list
-  node ${cli} send FEATURE_IMPLEMENTED --data '{"featureId": "delete-note"}'`);
+  node ${cli} trust      # allow its project.json commands (health check, tests)
+  node ${cli} send FEATURE_IMPLEMENTED --data '{"featureId": "delete-note"}'   # runs the tests`);

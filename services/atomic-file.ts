@@ -32,6 +32,8 @@ function wrap(step: string, target: string, error: unknown): Error {
 export interface AtomicWriteOptions {
   /** Keep the replaced content here (hard link to the old file, so no copy is made). */
   backup?: string;
+  /** false: skip the fsyncs (still atomic against a killed process, not against power loss). For caches. */
+  durable?: boolean;
 }
 
 export async function writeFileAtomic(target: string, content: string, options: AtomicWriteOptions = {}): Promise<void> {
@@ -43,7 +45,7 @@ export async function writeFileAtomic(target: string, content: string, options: 
       step = 'write';
       await handle.writeFile(content, 'utf8');
       step = 'fsync';
-      await handle.sync();
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -54,7 +56,7 @@ export async function writeFileAtomic(target: string, content: string, options: 
     step = 'rename';
     await fs.rename(temp, target);
     step = 'fsync directory';
-    await fsyncDirectory(path.dirname(target));
+    if (options.durable !== false) await fsyncDirectory(path.dirname(target));
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw wrap(step, target, error);

@@ -27,6 +27,8 @@ export const projectConfigSchema = z
     max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
     checkpoint_interval_seconds: z.number().int().min(0).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
     commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
+    commit_on_end: z.boolean().optional().describe('Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default false)'),
+    protected_paths: z.array(z.string().min(1)).optional().describe('Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ["src/**"])'),
   })
   .describe('baton project configuration (.claude/config/project.json)');
 

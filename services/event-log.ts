@@ -22,6 +22,8 @@ export interface LogEntry {
   results?: LoggedEvent[];
   from: string;
   to: string;
+  /** The top-level states passed through on the way, when there were any between from and to. */
+  path?: string[];
   /** The machine restarts from this snapshot (recovery, or an upgraded state.json). */
   reset?: PersistedSnapshot;
   note?: string;

@@ -324,6 +324,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     if (finished) warnings.push(finished);
     const gate = deferred();
     const results: LoggedEvent[] = [];
+    const statePath: string[] = [];
     let recording = false;
     const machine = sessionMachine.provide({
       actors: {
@@ -340,6 +341,10 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       input: { maxRetries: session.config.maxRetries },
       inspect: (inspection) => {
         session.inspect?.(inspection);
+        if (recording && inspection.type === '@xstate.snapshot' && inspection.actorRef === started) {
+          const top = topStateOf((inspection.snapshot as SnapshotFrom<SessionMachine>).value);
+          if (statePath.at(-1) !== top) statePath.push(top);
+        }
         if (recording && inspection.type === '@xstate.event' && inspection.actorRef === started && /^xstate\.(done|error)\.actor\./.test(inspection.event.type)) {
           results.push(loggable(inspection.event as LoggedEvent));
         }
@@ -363,6 +368,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       const refusal = explainRefusal(beforeEvent, event as UserEvent);
       throw new RefusedEventError(`${refusal.message} Nothing was written.`, stateLabel(beforeEvent), refusal.accepted);
     }
+    statePath.push(topStateOf(beforeEvent.value));
     recording = true;
     started.send(event);
 
@@ -404,6 +410,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       ...(results.length ? { results } : {}),
       from,
       to,
+      ...(statePath.length > 2 ? { path: statePath } : {}),
     };
     await assertStillOwner(paths, lock, baseRevision, session.now());
     const trimmed = await trimToCommitted(paths.events, baseRevision);

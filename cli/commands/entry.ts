@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { buildEntryReport, type EntryReport } from '../../services/entry-report.js';
 import { loadFeatureList } from '../../services/feature-list.js';
+import { beginSession } from '../../services/handoff.js';
 import { applyEvent } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -15,12 +16,25 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
   await fs.writeFile(path.join(context.paths.progressDir, '.gitignore'), PROGRESS_GITIGNORE, { flag: 'wx' }).catch(() => undefined);
 }
 
-export async function run(context: CommandContext): Promise<number> {
+/** The entry protocol, and the start (or continuation) of the agent session it opens. */
+export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
   await prepareDirectories(context);
   const session = await openSession(context);
   const skipHealthCheck = Boolean(context.options.force);
   const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...(skipHealthCheck ? { skipHealthCheck } : {}) }, 'entry');
   const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust);
+  const started = await beginSession(context.paths, {
+    ...agentSession,
+    startRevision: outcome.after.revision - 1,
+    startHead: outcome.snapshot.context.git?.head ?? null,
+    now: session.now(),
+  });
+  if (started.abandoned) report.warnings.push(`session ${started.abandoned.session_id} (started ${started.abandoned.started_at}) never handed off; its metrics were closed as ended_by "never"`);
+  return report;
+}
+
+export async function run(context: CommandContext): Promise<number> {
+  const report = await runEntry(context, { source: 'cli' });
   if (context.json) printJson(report);
   else printReport(report);
   return 0;
@@ -97,7 +111,7 @@ function printReport(report: EntryReport): void {
   println(paint('=== ENTRY COMPLETE ===', 'bold'));
 }
 
-function nextStep(report: EntryReport): string {
+export function nextStep(report: EntryReport): string {
   const feature = report.next_feature;
   switch (report.next_state) {
     case 'FIX_BROKEN':

@@ -1,0 +1,37 @@
+/** What SessionStart tells the agent: short and specific, built from the entry report. */
+import { promises as fs } from 'node:fs';
+import type { EntryReport } from '../services/entry-report.js';
+import type { ProjectPaths } from '../services/paths.js';
+import { nextStep } from './commands/entry.js';
+
+/** The numbered steps under "## Next Session" in a summary. */
+export async function summaryNextSteps(file: string): Promise<string[]> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  const section = text.split(/^## Next Session\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+  return section
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^\d+\.\s/.test(line));
+}
+
+export async function buildAgentContext(paths: ProjectPaths, report: EntryReport): Promise<string> {
+  const lines: string[] = [];
+  const counts = report.features;
+  lines.push(`baton (session state for ${paths.root}): ${report.next_state} - ${report.reason}. Health: ${report.health_status}${report.health?.detail ? ` (${report.health.detail})` : ''}. Features: ${counts.done}/${counts.total} done.`);
+  if (report.recovered) lines.push(`Recovered: ${report.recovered.detail}; restored ${report.recovered.restoredState} from ${report.recovered.restoredFrom}.`);
+  if (report.broken) {
+    lines.push('The app is BROKEN. Do not start feature work: edits to protected paths are blocked until the health check passes.');
+    if (report.broken.diff_stat) lines.push(`Changed since health last passed:\n${report.broken.diff_stat.split('\n').slice(-8).join('\n')}`);
+    lines.push(`Ways out:\n${report.broken.ways_out.map((way, index) => `${index + 1}. ${way}`).join('\n')}`);
+  }
+  lines.push(`Do now: ${nextStep(report)}`);
+  if (report.latest_summary) {
+    const steps = await summaryNextSteps(report.latest_summary);
+    if (steps.length) lines.push(`Last session's next steps (${report.latest_summary}):\n${steps.join('\n')}`);
+  }
+  if (report.recent_files.length) lines.push(`Recent files: ${report.recent_files.join(', ')}`);
+  lines.push(`Skill to load: ${report.skill}`);
+  if (!report.trust.trusted) lines.push(report.trust.message);
+  lines.push('Report progress with baton: `baton features start ID`, `baton features done ID` (runs the tests), `baton send EVENT --data JSON`; `baton status` shows where things stand.');
+  return lines.join('\n');
+}

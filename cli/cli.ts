@@ -1,0 +1,200 @@
+/**
+ * baton's command line: parses arguments and loads only the command that runs. Loaded by
+ * ./main.ts after the per-tool-call hooks had their chance to skip all of this.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
+import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Set by the build (build.mjs) from package.json. */
+declare const BATON_VERSION: string;
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  options?: Options;
+  /** Takes the project directory as its first positional argument (like the spec's script). */
+  dirArgument?: boolean;
+  load: () => Promise<{ run(context: CommandContext): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, CommandSpec> = {
+  entry: {
+    usage: 'baton entry [DIR] [--force] [--json]',
+    summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
+    options: { force: { type: 'boolean' } },
+    dirArgument: true,
+    load: () => import('./commands/entry.js'),
+  },
+  status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
+  send: {
+    usage: 'baton send EVENT [--data JSON] [--json]',
+    summary: 'send an event to the session (see the events table in the README)',
+    options: { data: { type: 'string' } },
+    load: () => import('./commands/send.js'),
+  },
+  features: {
+    usage: 'baton features list|add|start|done|import ...',
+    summary: 'list, add, start, finish or import features',
+    options: { id: { type: 'string' }, replace: { type: 'boolean' } },
+    load: () => import('./commands/features.js'),
+  },
+  test: { usage: 'baton test [--json]', summary: 'run smoke_test then test_command for the feature under test (in TEST)', load: () => import('./commands/test.js') },
+  trust: {
+    usage: 'baton trust [--json]',
+    summary: "allow project.json's commands to run (recorded outside the repository; a changed file needs trusting again)",
+    load: () => import('./commands/trust.js'),
+  },
+  rollback: {
+    usage: 'baton rollback [--yes] [--stash]',
+    summary: 'in FIX_BROKEN: reset to the last commit where health passed (--stash keeps uncommitted work in git stash)',
+    options: { yes: { type: 'boolean' }, stash: { type: 'boolean' } },
+    load: () => import('./commands/rollback.js'),
+  },
+  env: { usage: 'baton env status|stop [--json]', summary: 'the dev environment started from init_script', load: () => import('./commands/env.js') },
+  init: {
+    usage: 'baton init [--import FILE] [--local]',
+    summary: 'set up a project: config with a detected test command, feature list, hooks, trust',
+    options: { import: { type: 'string' }, local: { type: 'boolean' } },
+    load: () => import('./commands/init.js'),
+  },
+  end: { usage: 'baton end [--json]', summary: 'hand the session off: summary, metrics, optional commit (safe to repeat)', load: () => import('./commands/end.js') },
+  note: {
+    usage: 'baton note --decision TEXT | --blocker TEXT',
+    summary: "record a decision or a blocker for this session's summary",
+    options: { decision: { type: 'string' }, blocker: { type: 'string' } },
+    load: () => import('./commands/note.js'),
+  },
+  metrics: { usage: 'baton metrics [--json]', summary: 'one row per session, and the totals', load: () => import('./commands/metrics.js') },
+  hook: { usage: 'baton hook EVENT', summary: "Claude Code's hooks (SessionStart, PreToolUse, PostToolUse, PreCompact, Stop, SessionEnd); reads JSON on stdin", load: () => import('./commands/hook.js') },
+  hooks: {
+    usage: 'baton hooks install|uninstall [--local]',
+    summary: "merge baton's hooks into .claude/settings.json (or settings.local.json), or take them out",
+    options: { local: { type: 'boolean' } },
+    load: () => import('./commands/hooks.js'),
+  },
+  statusline: { usage: 'baton statusline', summary: "one line for Claude Code's status bar: state, health, features done", load: () => import('./commands/statusline.js') },
+  history: {
+    usage: 'baton history [--limit N] [--json]',
+    summary: 'the event log: every accepted change, oldest first',
+    options: { limit: { type: 'string' } },
+    load: () => import('./commands/history.js'),
+  },
+  replay: {
+    usage: 'baton replay --to REV [--json]',
+    summary: 'rebuild the session at a revision from the event log (time travel)',
+    options: { to: { type: 'string' } },
+    load: () => import('./commands/replay.js'),
+  },
+  recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
+  checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
+  schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
+};
+
+const GLOBAL_OPTIONS: Options = {
+  dir: { type: 'string', short: 'C' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (entry: the protocol ran, whatever state it chose)
+  1  internal error (a bug: please report it)
+  2  usage error (unknown command, option or event; bad --data)
+  3  refused: the event is not accepted in the current state, or there is no session yet
+  4  a file baton needs is invalid and could not be recovered (the message names file and field)
+  5  busy: another baton process holds the lock or changed the session meanwhile; run again
+  6  the disk refused a write (full, I/O error, permissions); the previous files are intact`;
+
+function help(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
+  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
+  return `baton: carries a coding agent's work across sessions.
+
+Usage: baton [-C DIR] COMMAND [options]
+
+Commands:
+${lines.join('\n')}
+
+Global options:
+  -C, --dir DIR  the project directory (default: the current directory)
+  --json         machine-readable output: one JSON object on stdout
+  -h, --help     this help
+
+${EXIT_CODES_HELP}
+`;
+}
+
+/** The command name: the first argument that is neither an option nor the value of -C/--dir. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '-C' || arg === '--dir') i += 1;
+    else if (!arg.startsWith('-')) return i;
+  }
+  return -1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const index = commandIndex(argv);
+  const name = index === -1 ? undefined : argv[index];
+  const spec = name ? COMMANDS[name] : undefined;
+  if (!name || !spec) {
+    const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
+    if (values.version) {
+      process.stdout.write(`${BATON_VERSION}\n`);
+      return EXIT.OK;
+    }
+    if (values.help || !name) {
+      process.stdout.write(help());
+      return name || values.help ? EXIT.OK : EXIT.USAGE;
+    }
+    throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  const rest = [...argv];
+  rest.splice(index, 1);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeError(error), `usage: ${spec.usage}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`usage: ${spec.usage}\n  ${spec.summary}\n\n${EXIT_CODES_HELP}\n`);
+    return EXIT.OK;
+  }
+  const args = [...positionals];
+  const dirArg = spec.dirArgument && args.length > 0 ? args.shift() : undefined;
+  const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
+  const command = await spec.load();
+  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
+}
+
+function report(thrown: unknown, json: boolean): number {
+  const error = asIoError(thrown) ?? thrown;
+  const known = error instanceof BatonError;
+  const code = known ? error.exitCode : EXIT.INTERNAL;
+  const message = known ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const hint = known ? error.hint : undefined;
+  if (json) process.stdout.write(`${JSON.stringify({ error: { message, hint, exit_code: code, ...(known ? { kind: error.name } : {}) } }, null, 2)}\n`);
+  process.stderr.write(`baton: ${message}\n${hint ? `  ${hint}\n` : ''}`);
+  return code;
+}
+
+// `baton status | head -1`: the reader went away; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    process.exitCode = report(error, argv.includes('--json'));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Merging baton's hooks into Claude Code's settings.json: the user's other hooks and keys
+ * are kept, a second install changes nothing, uninstall removes only baton's entries.
+ */
+import type { HookEventName } from '../cli/hook-contract.js';
+
+interface HookCommand {
+  type: string;
+  command?: string;
+  timeout?: number;
+  [key: string]: unknown;
+}
+
+interface HookGroup {
+  matcher?: string;
+  hooks?: HookCommand[];
+  [key: string]: unknown;
+}
+
+export type Settings = Record<string, unknown> & { hooks?: Record<string, HookGroup[]>; statusLine?: { type?: string; command?: string } };
+
+/** String matchers (an object matcher is silently never fired); none where the event has none. */
+export const BATON_HOOKS: { event: HookEventName; matcher?: string; timeout: number }[] = [
+  { event: 'SessionStart', matcher: 'startup|resume|clear|compact', timeout: 60 },
+  { event: 'PreToolUse', matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', timeout: 10 },
+  { event: 'PostToolUse', matcher: 'Write|Edit|MultiEdit|NotebookEdit', timeout: 10 },
+  { event: 'PreCompact', matcher: 'manual|auto', timeout: 10 },
+  { event: 'Stop', timeout: 60 },
+  { event: 'SessionEnd', timeout: 30 },
+];
+
+const OURS = /baton(?:\.js)?["']?\s+(?:hook\s+\w+|statusline)\b/;
+
+export function isBatonCommand(command: unknown): boolean {
+  return typeof command === 'string' && OURS.test(command);
+}
+
+function withoutBaton(groups: HookGroup[] | undefined): HookGroup[] {
+  return (groups ?? [])
+    .map((group) => ({ ...group, hooks: (group.hooks ?? []).filter((hook) => !isBatonCommand(hook.command)) }))
+    .filter((group) => group.hooks.length > 0);
+}
+
+export function uninstallHooks(settings: Settings): { settings: Settings; removed: number } {
+  let removed = 0;
+  const hooks: Record<string, HookGroup[]> = {};
+  for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
+    const kept = withoutBaton(groups);
+    removed += (groups ?? []).reduce((count, group) => count + (group.hooks ?? []).filter((hook) => isBatonCommand(hook.command)).length, 0);
+    if (kept.length) hooks[event] = kept;
+  }
+  const next: Settings = { ...settings, hooks };
+  if (Object.keys(hooks).length === 0) delete next.hooks;
+  if (isBatonCommand(settings.statusLine?.command)) {
+    delete next.statusLine;
+    removed += 1;
+  }
+  return { settings: next, removed };
+}
+
+export function installHooks(settings: Settings, command: (args: string) => string, options: { statusLine: boolean }): { settings: Settings; statusLineKept: boolean } {
+  const { settings: clean } = uninstallHooks(settings);
+  const hooks: Record<string, HookGroup[]> = { ...(clean.hooks ?? {}) };
+  for (const spec of BATON_HOOKS) {
+    const group: HookGroup = { ...(spec.matcher !== undefined ? { matcher: spec.matcher } : {}), hooks: [{ type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout }] };
+    hooks[spec.event] = [...(hooks[spec.event] ?? []), group];
+  }
+  const next: Settings = { ...clean, hooks };
+  const userStatusLine = clean.statusLine !== undefined;
+  if (options.statusLine && !userStatusLine) next.statusLine = { type: 'command', command: command('statusline') };
+  return { settings: next, statusLineKept: options.statusLine && userStatusLine };
+}

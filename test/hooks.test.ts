@@ -1,0 +1,311 @@
+/**
+ * baton as Claude Code drives it: hook payloads shaped like the SDK's HookInput types,
+ * piped into the built CLI, checking exit code, stdout and stderr as Claude Code reads them.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { PostToolUseHookInput, PreCompactHookInput, PreToolUseHookInput, SessionStartHookInput, StopHookInput } from '@anthropic-ai/claude-agent-sdk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baton, configure, features, makeProject, type Project } from './helpers.js';
+
+const base = (project: Project, sessionId = 'session-1') => ({
+  session_id: sessionId,
+  transcript_path: project.file('transcript.jsonl'),
+  cwd: project.dir,
+  permission_mode: 'default',
+});
+
+function hook(project: Project, event: string, input: object) {
+  return baton(['hook', event], { cwd: project.dir, input: JSON.stringify(input) });
+}
+
+const preToolUse = (project: Project, tool_name: string, tool_input: Record<string, unknown>): PreToolUseHookInput => ({
+  ...base(project),
+  hook_event_name: 'PreToolUse',
+  tool_name,
+  tool_input,
+  tool_use_id: 'toolu_1',
+});
+
+async function brokenProject(): Promise<Project> {
+  const project = await makeProject();
+  await project.write('src/app.js', 'export {}\n');
+  await project.write('node_modules/x/src/y.js', 'x\n');
+  await fs.symlink('src', project.file('lib'));
+  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+  await baton(['entry'], { cwd: project.dir });
+  await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"the dev server does not start"}'], { cwd: project.dir });
+  return project;
+}
+
+describe('PreToolUse: the gate', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await brokenProject();
+  });
+
+  const blocked: [string, string, Record<string, unknown> | ((p: Project) => Record<string, unknown>)][] = [
+    ['Write, absolute path', 'Write', (p) => ({ file_path: p.file('src/app.js'), content: 'x' })],
+    ['Edit, relative path', 'Edit', { file_path: 'src/app.js', old_string: 'a', new_string: 'b' }],
+    ['MultiEdit', 'MultiEdit', (p) => ({ file_path: p.file('src/new/deep.js'), edits: [] })],
+    ['NotebookEdit (notebook_path)', 'NotebookEdit', (p) => ({ notebook_path: p.file('src/n.ipynb'), new_source: '' })],
+    ['a symlink into src', 'Write', (p) => ({ file_path: p.file('lib/app.js'), content: 'x' })],
+    ['.. that lands in src', 'Write', (p) => ({ file_path: p.file('docs/../src/app.js'), content: 'x' })],
+    ['Bash redirection', 'Bash', { command: 'echo "export const x = 1" > src/app.js' }],
+    ['Bash append without spaces', 'Bash', { command: 'echo x >>src/app.js' }],
+    ['Bash tee', 'Bash', { command: 'cat notes.txt | tee -a src/app.js' }],
+    ['Bash sed -i', 'Bash', { command: "sed -i 's/a/b/' src/app.js" }],
+    ['Bash cd then sed -i', 'Bash', { command: 'cd src && sed -i.bak s/a/b/ app.js' }],
+    ['Bash cp into src', 'Bash', { command: 'cp /tmp/x.js src/' }],
+    ['Bash mv out of src', 'Bash', { command: 'mv src/app.js app.js' }],
+    ['Bash rm -rf src', 'Bash', { command: 'rm -rf src' }],
+    ['Bash git checkout -- path', 'Bash', { command: 'git checkout -- src/app.js' }],
+    ['Bash git restore', 'Bash', { command: 'git restore --source HEAD~1 src/app.js' }],
+    ['Bash quoted path', 'Bash', { command: `printf 'x' > "src/my file.js"` }],
+  ];
+  for (const [name, tool, input] of blocked) {
+    it(`blocks ${name}: exit 2, why on stderr, nothing on stdout`, async () => {
+      const result = await hook(project, 'PreToolUse', preToolUse(project, tool, typeof input === 'function' ? input(project) : input));
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/baton: blocked \w+ writing src(\/[^(]*)? \(protected by "src\/\*\*"\): the app's health check is BROKEN \(the dev server does not start\)/);
+      expect(result.stderr).toContain('baton send HEALTH_FIXED');
+    });
+  }
+
+  const allowed: [string, string, Record<string, unknown> | ((p: Project) => Record<string, unknown>)][] = [
+    ['a file outside src', 'Write', (p) => ({ file_path: p.file('test/app.test.js'), content: 'x' })],
+    ['node_modules/x/src is not the project src', 'Write', (p) => ({ file_path: p.file('node_modules/x/src/y.js'), content: 'x' })],
+    ['a path outside the project', 'Write', { file_path: '/tmp/baton-elsewhere/src/a.js', content: 'x' }],
+    ['.. that leaves src', 'Edit', (p) => ({ file_path: p.file('src/../README.md'), old_string: 'a', new_string: 'b' })],
+    ['Read is not a write', 'Read', (p) => ({ file_path: p.file('src/app.js') })],
+    ['Bash reading src', 'Bash', { command: 'cat src/app.js | grep export > /tmp/out.txt; ls -la src' }],
+    ['Bash redirect to /dev/null and fd 2', 'Bash', { command: 'node src/app.js > /dev/null 2>&1' }],
+    ['Bash writing a test', 'Bash', { command: 'echo x > test/a.test.js' }],
+  ];
+  for (const [name, tool, input] of allowed) {
+    it(`allows ${name}: exit 0, no output`, async () => {
+      const result = await hook(project, 'PreToolUse', preToolUse(project, tool, typeof input === 'function' ? input(project) : input));
+      expect([result.exitCode, result.stdout, result.stderr]).toEqual([0, '', '']);
+    });
+  }
+
+  it('a healthy app lets everything through without a word', async () => {
+    const healthy = await makeProject();
+    await baton(['entry'], { cwd: healthy.dir });
+    const result = await hook(healthy, 'PreToolUse', preToolUse(healthy, 'Write', { file_path: healthy.file('src/a.js'), content: '' }));
+    expect([result.exitCode, result.stdout, result.stderr]).toEqual([0, '', '']);
+  });
+
+  it('when state.json cannot be read, protected writes are refused (fail closed) and others pass', async () => {
+    const unreadable = await brokenProject();
+    await fs.writeFile(unreadable.file('.claude/progress/state.json'), '{"state": "IMPL');
+    const refused = await hook(unreadable, 'PreToolUse', preToolUse(unreadable, 'Write', { file_path: 'src/app.js', content: '' }));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('baton cannot read its state');
+    const other = await hook(unreadable, 'PreToolUse', preToolUse(unreadable, 'Write', { file_path: 'test/x.js', content: '' }));
+    expect(other.exitCode).toBe(0);
+  });
+
+  it('malformed input while broken fails closed; protected_paths from the config apply', async () => {
+    const bad = await baton(['hook', 'PreToolUse'], { cwd: project.dir, input: 'not json' });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('hook input could not be read');
+    const custom = await brokenProject();
+    await custom.write('.claude/config/project.json', { protected_paths: ['app/**', '*.config.js'] });
+    expect((await hook(custom, 'PreToolUse', preToolUse(custom, 'Write', { file_path: 'src/app.js' }))).exitCode).toBe(0);
+    expect((await hook(custom, 'PreToolUse', preToolUse(custom, 'Write', { file_path: 'vite.config.js' }))).exitCode).toBe(2);
+  });
+});
+
+describe('the other hooks', () => {
+  it('PostToolUse keeps recent files most recent first, without duplicates, bounded', async () => {
+    const project = await makeProject();
+    const edit = (file: string): PostToolUseHookInput => ({ ...base(project), hook_event_name: 'PostToolUse', tool_name: 'Edit', tool_input: { file_path: project.file(file) }, tool_response: {}, tool_use_id: 't' });
+    for (const file of ['src/a.js', 'src/b.js', 'src/a.js', 'README.md']) expect((await hook(project, 'PostToolUse', edit(file))).exitCode).toBe(0);
+    expect(await project.readJson('.claude/progress/file_history.json')).toEqual(['README.md', 'src/a.js', 'src/b.js']);
+    for (let i = 0; i < 55; i += 1) await project.write('.claude/progress/file_history.json', Array.from({ length: 55 }, (_, n) => `f${n}.js`));
+    await hook(project, 'PostToolUse', edit('new.js'));
+    const history = await project.readJson('.claude/progress/file_history.json');
+    expect(history).toHaveLength(50);
+    expect(history[0]).toBe('new.js');
+    const report = (await baton(['entry', '--json'], { cwd: project.dir })).json();
+    expect(report.recent_files).toEqual(['new.js', 'f0.js', 'f1.js', 'f2.js', 'f3.js']);
+  });
+
+  it('malformed input gets a clear message and a non-blocking exit', async () => {
+    const project = await makeProject();
+    const result = await baton(['hook', 'PostToolUse'], { cwd: project.dir, input: '{"tool_name": 7}' });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('"tool_name" must be a string');
+    const unknown = await baton(['hook', 'Nope'], { cwd: project.dir, input: '{}' });
+    expect(unknown.exitCode).toBe(1);
+  });
+
+  it('SessionStart returns the context the agent needs as additionalContext', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', { features: [{ id: 'login', description: 'User can log in', status: 'pending' }] });
+    const input: SessionStartHookInput = { ...base(project), hook_event_name: 'SessionStart', source: 'startup' };
+    const result = await hook(project, 'SessionStart', input);
+    expect(result.exitCode).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.hookSpecificOutput.hookEventName).toBe('SessionStart');
+    const context: string = output.hookSpecificOutput.additionalContext;
+    expect(context).toContain('IMPLEMENT - 1 of 1 features open. Health: HEALTHY');
+    expect(context).toContain('Do now: work on feature "login": User can log in');
+    expect(context).toContain('Skill to load: implementation/');
+    expect(context.length).toBeLessThan(1500);
+  });
+
+  it('SessionStart on a broken app says so and gives the ways out', async () => {
+    const project = await makeProject();
+    await configure(project, { health_check: 'exit 1' });
+    const result = await hook(project, 'SessionStart', { ...base(project), hook_event_name: 'SessionStart', source: 'resume' });
+    const context: string = JSON.parse(result.stdout).hookSpecificOutput.additionalContext;
+    expect(context).toContain('The app is BROKEN. Do not start feature work');
+    expect(context).toContain('baton send HEALTH_FIXED');
+    expect(context).toContain('baton entry --force');
+  });
+
+  it('PreCompact counts compressions, Stop hands off (twice is the same as once) and sums tokens', async () => {
+    const project = await makeProject();
+    await hook(project, 'SessionStart', { ...base(project), hook_event_name: 'SessionStart', source: 'startup' });
+    const compact = (trigger: 'manual' | 'auto'): PreCompactHookInput => ({ ...base(project), hook_event_name: 'PreCompact', trigger, custom_instructions: null });
+    await hook(project, 'PreCompact', compact('auto'));
+    await hook(project, 'PreCompact', compact('manual'));
+    await project.write(
+      'transcript.jsonl',
+      [
+        { type: 'assistant', message: { id: 'm1', usage: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 1000 } } },
+        { type: 'assistant', message: { id: 'm1', usage: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 1000 } } },
+        { type: 'assistant', message: { id: 'm2', usage: { input_tokens: 5, output_tokens: 7 } } },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+    );
+    const stop: StopHookInput = { ...base(project), hook_event_name: 'Stop', stop_hook_active: false };
+    expect((await hook(project, 'Stop', stop)).exitCode).toBe(0);
+    const summaries = await fs.readdir(project.file('.claude/progress/summaries'));
+    const first = await project.read(path.join('.claude/progress/summaries', summaries[0]!));
+    const metricsBefore = await project.read('.claude/progress/metrics.json');
+    expect((await hook(project, 'Stop', stop)).exitCode).toBe(0);
+    expect(await fs.readdir(project.file('.claude/progress/summaries'))).toEqual(summaries);
+    expect(await project.read(path.join('.claude/progress/summaries', summaries[0]!))).toBe(first);
+    expect(await project.read('.claude/progress/metrics.json')).toBe(metricsBefore);
+    const metrics = (await baton(['metrics', '--json'], { cwd: project.dir })).json();
+    expect(metrics.sessions).toHaveLength(1);
+    expect(metrics.sessions[0]).toMatchObject({ session_id: 'session-1', compressions: 2, tokens_used: 1132, ended_by: 'handoff', health_checks_passed: 1 });
+  });
+});
+
+describe('baton hooks install', () => {
+  it('into an empty project: every event, string matchers, a command that works from any cwd', async () => {
+    const project = await makeProject();
+    expect((await baton(['hooks', 'install'], { cwd: project.dir })).exitCode).toBe(0);
+    const settings = await project.readJson('.claude/settings.json');
+    expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd']);
+    expect(settings.hooks.PreToolUse[0].matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    for (const groups of Object.values(settings.hooks) as { matcher?: unknown; hooks: { command: string }[] }[][]) {
+      expect(['string', 'undefined']).toContain(typeof groups[0]!.matcher);
+      expect(groups[0]!.hooks[0]!.command).toMatch(/^"\/.*node[^"]*" "\/.*dist\/baton\.js" hook \w+$/);
+    }
+    expect(settings.statusLine.command).toMatch(/baton\.js" statusline$/);
+    // The installed command runs from anywhere.
+    const command = settings.hooks.PreToolUse[0].hooks[0].command as string;
+    const { execaCommand } = await import('execa');
+    const run = await execaCommand(command, { cwd: '/', shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("into settings with the user's own hooks and keys, twice: theirs are kept, ours are not duplicated; uninstall takes only ours", async () => {
+    const project = await makeProject();
+    const theirs = {
+      model: 'opus',
+      permissions: { allow: ['Bash(npm test)'] },
+      statusLine: { type: 'command', command: 'my-status' },
+      hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'my-linter' }] }], Notification: [{ hooks: [{ type: 'command', command: 'notify-send hi' }] }] },
+    };
+    await project.write('.claude/settings.json', theirs);
+    await baton(['hooks', 'install'], { cwd: project.dir });
+    const once = await project.read('.claude/settings.json');
+    const second = await baton(['hooks', 'install'], { cwd: project.dir });
+    expect(second.stdout).toContain('already installed');
+    expect(await project.read('.claude/settings.json')).toBe(once);
+    const settings = JSON.parse(once);
+    expect(settings).toMatchObject({ model: 'opus', permissions: theirs.permissions, statusLine: theirs.statusLine });
+    expect(settings.hooks.PreToolUse).toHaveLength(2);
+    expect(settings.hooks.PreToolUse[0]).toEqual(theirs.hooks.PreToolUse[0]);
+    expect(settings.hooks.Notification).toEqual(theirs.hooks.Notification);
+    expect(JSON.parse(await project.read('.claude/settings.json.bak'))).toEqual(theirs);
+
+    await baton(['hooks', 'uninstall'], { cwd: project.dir });
+    expect(await project.readJson('.claude/settings.json')).toEqual(theirs);
+  });
+
+  it('--local writes settings.local.json; a settings file that is not JSON is left alone', async () => {
+    const project = await makeProject();
+    await baton(['hooks', 'install', '--local'], { cwd: project.dir });
+    expect(Object.keys((await project.readJson('.claude/settings.local.json')).hooks)).toHaveLength(6);
+    await project.write('.claude/settings.json', '{"hooks": ');
+    const broken = await baton(['hooks', 'install'], { cwd: project.dir });
+    expect(broken.exitCode).toBe(4);
+    expect(broken.stderr).toContain('.claude/settings.json');
+    expect(await project.read('.claude/settings.json')).toBe('{"hooks": ');
+  });
+
+  it('baton init sets a project up in one step and keeps what exists', async () => {
+    const project = await makeProject();
+    await project.write('package.json', { name: 'app', scripts: { test: 'vitest run' } });
+    const result = await baton(['init'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await project.readJson('.claude/config/project.json')).toMatchObject({ project_type: 'node', test_command: 'npm test --silent' });
+    expect(await project.readJson('.claude/progress/feature-list.json')).toEqual({ features: [] });
+    expect((await project.readJson('.claude/settings.json')).hooks.SessionStart).toHaveLength(1);
+    expect(result.stdout).toContain('trusted project.json\'s commands: test_command: npm test --silent');
+    expect((await baton(['entry', '--json'], { cwd: project.dir })).json().trust.trusted).toBe(true);
+    await project.write('.claude/config/project.json', { test_command: 'mine' });
+    await baton(['init'], { cwd: project.dir });
+    expect(await project.readJson('.claude/config/project.json')).toEqual({ test_command: 'mine' });
+  });
+});
+
+describe('a whole session, as an agent drives it', () => {
+  it('install, SessionStart, edits, IMPLEMENT -> TEST -> COMPLETE, Stop; the next SessionStart shows the summary', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['login', 'pending'], ['logout', 'pending']));
+    await configure(project, { test_command: 'test -f src/login.js' });
+    await baton(['hooks', 'install'], { cwd: project.dir });
+
+    const start = JSON.parse((await hook(project, 'SessionStart', { ...base(project), hook_event_name: 'SessionStart', source: 'startup' })).stdout);
+    expect(start.hookSpecificOutput.additionalContext).toContain('Do now: work on feature "login"');
+
+    await baton(['features', 'start', 'login'], { cwd: project.dir });
+    expect((await hook(project, 'PreToolUse', preToolUse(project, 'Write', { file_path: project.file('src/login.js'), content: 'x' }))).exitCode).toBe(0);
+    await project.write('src/login.js', 'export const login = () => true;\n');
+    await hook(project, 'PostToolUse', { ...base(project), hook_event_name: 'PostToolUse', tool_name: 'Write', tool_input: { file_path: project.file('src/login.js') }, tool_response: {}, tool_use_id: 't' });
+    await baton(['note', '--decision', 'login keeps no session state'], { cwd: project.dir });
+    expect((await baton(['features', 'done', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ to: 'IMPLEMENT', test_run: { outcome: 'passed' } });
+    await baton(['features', 'done', 'logout'], { cwd: project.dir });
+    expect((await baton(['status', '--json'], { cwd: project.dir })).json().state).toBe('COMPLETE');
+    await baton(['note', '--blocker', 'logout needs a design review'], { cwd: project.dir });
+    expect((await hook(project, 'Stop', { ...base(project), hook_event_name: 'Stop', stop_hook_active: false })).exitCode).toBe(0);
+
+    const [summaryName] = await fs.readdir(project.file('.claude/progress/summaries'));
+    const summary = await project.read(path.join('.claude/progress/summaries', summaryName!));
+    expect(summary).toContain('- Final state: COMPLETE');
+    expect(summary).toContain('- Features completed: 2');
+    expect(summary).toContain('- login (feature login) - Implemented and tested');
+    expect(summary).toContain('feat(login): feature login');
+    expect(summary).toContain('- login keeps no session state');
+    expect(summary).toContain('- [ ] logout needs a design review');
+    expect(summary).toContain('- src/login.js');
+
+    const next = JSON.parse((await hook(project, 'SessionStart', { ...base(project, 'session-2'), hook_event_name: 'SessionStart', source: 'startup' })).stdout);
+    const context: string = next.hookSpecificOutput.additionalContext;
+    expect(context).toContain(`Last session's next steps (${project.file(path.join('.claude/progress/summaries', summaryName!))})`);
+    expect(context).toContain('2. Resume from state: COMPLETE');
+    expect(context).toContain('3. Address blockers: logout needs a design review');
+    const metrics = (await baton(['metrics', '--json'], { cwd: project.dir })).json();
+    expect(metrics.sessions[0]).toMatchObject({ session_id: 'session-1', features_completed: 2, states_visited: ['START', 'IMPLEMENT', 'TEST', 'IMPLEMENT', 'TEST', 'COMPLETE'] });
+  });
+});
