@@ -22,17 +22,17 @@ interface CommandSpec {
 
 const COMMANDS: Record<string, CommandSpec> = {
   entry: {
-    usage: 'baton entry [DIR] [--force] [--json]',
+    usage: 'baton entry [DIR] [--force] [--inspect | --inspect-url URL] [--json]',
     summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
-    options: { force: { type: 'boolean' } },
+    options: { force: { type: 'boolean' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     dirArgument: true,
     load: () => import('./commands/entry.js'),
   },
   status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
   send: {
-    usage: 'baton send EVENT [--data JSON] [--json]',
+    usage: 'baton send EVENT [--data JSON] [--inspect | --inspect-url URL] [--json]',
     summary: 'send an event to the session (see the events table in the README)',
-    options: { data: { type: 'string' } },
+    options: { data: { type: 'string' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     load: () => import('./commands/send.js'),
   },
   features: {
@@ -91,6 +91,18 @@ const COMMANDS: Record<string, CommandSpec> = {
   recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
   checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
   schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
+  visualize: {
+    usage: 'baton visualize [--format mermaid|json|html] [--out FILE]',
+    summary: 'the statechart with the current state: Mermaid text, JSON for the Stately editor, or an offline HTML page with path and features',
+    options: { format: { type: 'string' }, out: { type: 'string' } },
+    load: () => import('./commands/visualize.js'),
+  },
+  inspect: {
+    usage: 'baton inspect [--port N] [--open]',
+    summary: 'run the local relay for the Stately inspector (entry/send --inspect connect to it); Ctrl-C stops it',
+    options: { port: { type: 'string' }, open: { type: 'boolean' } },
+    load: () => import('./commands/inspect.js'),
+  },
 };
 
 const GLOBAL_OPTIONS: Options = {

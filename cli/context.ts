@@ -31,7 +31,10 @@ export async function openSession(context: CommandContext): Promise<Session & { 
   ]);
   const config = await loadConfig(context.paths);
   const trust = await decideTrust(context.paths, config);
-  return { paths: context.paths, config, trust, actors: worldActors(context.paths, config, trust), now: () => new Date() };
+  // --inspect, --inspect-url URL or BATON_INSPECT: the live Stately inspector, loaded only when asked for.
+  const wantsInspector = Boolean(context.options.inspect || context.options['inspect-url'] || process.env.BATON_INSPECT);
+  const inspect = wantsInspector ? await (await import('../visualize/inspector.js')).inspectorFor(context.options) : undefined;
+  return { paths: context.paths, config, trust, actors: worldActors(context.paths, config, trust), now: () => new Date(), inspect };
 }
 
 export function withPaths(context: Omit<CommandContext, 'paths'>): CommandContext {
