@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../services/atomic-file.js';
+import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { acquireLock } from '../services/lock.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
@@ -142,12 +143,17 @@ export function hookProjectRoot(fallback: string): string {
 export async function runFastHook(event: (typeof FAST_HOOKS)[number], root: string): Promise<number> {
   const paths = projectPaths(root);
   const text = readStdin();
-  if (event === 'PreToolUse') return preToolUse(paths, text);
-  try {
-    const input = parseHookInput(event, text);
-    if (event === 'PostToolUse') return await postToolUse(paths, input as PostToolUseInput);
-    return await preCompact(paths, (input as { trigger: 'manual' | 'auto' }).trigger);
-  } catch (error) {
-    return hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
+  let code: number;
+  if (event === 'PreToolUse') code = await preToolUse(paths, text);
+  else {
+    try {
+      const input = parseHookInput(event, text);
+      code = event === 'PostToolUse' ? await postToolUse(paths, input as PostToolUseInput) : await preCompact(paths, (input as { trigger: 'manual' | 'auto' }).trigger);
+    } catch (error) {
+      code = hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
+    }
   }
+  // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
+  await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  return code;
 }

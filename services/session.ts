@@ -21,6 +21,7 @@ import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
 import { contentHash, loadFeatureList, serializeFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
+import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import {
@@ -28,7 +29,6 @@ import {
   STATE_SCHEMA_VERSION,
   parseCheckpointText,
   parseStateText,
-  serializeCheckpoint,
   serializeState,
   snapshotForState,
   topStateOf,
@@ -429,7 +429,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
         warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
       }
     }
-    await saveCheckpointIfDue(session, after, from !== to || base.state === null);
+    await saveCheckpointIfDueAfter(session, after, from !== to || base.state === null);
     return { before: base.state, after, entry, snapshot, recovery: base.recovery, warnings };
   } finally {
     actor?.stop();
@@ -438,51 +438,19 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
 }
 
 /** Writes checkpoint.json when the session moved to another state, or the last checkpoint is older than the interval. */
-async function saveCheckpointIfDue(session: Session, state: StateFile, stateChanged: boolean): Promise<boolean> {
-  const { paths } = session;
-  if (state.dirty) return false;
-  if (!stateChanged) {
-    const stat = await fs.stat(paths.checkpoint).catch(() => null);
-    if (stat && session.now().getTime() - stat.mtimeMs < session.config.checkpointIntervalSeconds * 1000) return false;
+async function saveCheckpointIfDueAfter(session: Session, state: StateFile, stateChanged: boolean): Promise<void> {
+  if (state.dirty) return;
+  if (stateChanged || (await checkpointIsDue(session.paths, session.config.checkpointIntervalSeconds, session.now()))) {
+    await writeCheckpointFile(session.paths, state, session.now());
   }
-  await writeCheckpoint(paths, state, session.now());
-  return true;
 }
 
-export async function writeCheckpoint(paths: ProjectPaths, state: StateFile, now: Date): Promise<CheckpointFile> {
-  const checkpoint: CheckpointFile = {
-    schema_version: STATE_SCHEMA_VERSION,
-    checkpoint_at: now.toISOString(),
-    revision: state.revision,
-    state: state.state,
-    snapshot: state.snapshot,
-  };
-  await writeFileAtomic(paths.checkpoint, serializeCheckpoint(checkpoint));
-  return checkpoint;
-}
-
-/**
- * Auto-save without a daemon: any command may call this; it writes a checkpoint only when
- * the last one is older than the interval and the session is at rest. Never waits long.
- */
+/** Auto-save for commands that change nothing (status): a checkpoint of the validated, settled state when one is due. */
 export async function autoCheckpoint(session: Session): Promise<boolean> {
-  const { paths } = session;
-  const stat = await fs.stat(paths.checkpoint).catch(() => null);
-  if (stat && session.now().getTime() - stat.mtimeMs < session.config.checkpointIntervalSeconds * 1000) return false;
-  let lock: HeldLock;
-  try {
-    lock = await acquireLock(paths.lock, { timeoutMs: 200 });
-  } catch {
-    return false; // someone is writing; they checkpoint themselves
-  }
-  try {
-    const read = await readStateFile(paths, session.now());
-    if (read.kind !== 'ok' || read.state.dirty || read.migratedFrom) return false;
-    await writeCheckpoint(paths, read.state, session.now());
-    return true;
-  } finally {
-    await lock.release();
-  }
+  return saveCheckpointIfDue(session.paths, session.config.checkpointIntervalSeconds, session.now(), async () => {
+    const read = await readStateFile(session.paths, session.now());
+    return read.kind === 'ok' && !read.state.dirty && !read.migratedFrom ? read.state : null;
+  });
 }
 
 /** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
@@ -498,14 +466,15 @@ export async function recoverNow(session: Session): Promise<{ state: StateFile |
 }
 
 /** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
-export async function checkpointNow(session: Session): Promise<CheckpointFile> {
+export async function checkpointNow(session: Session): Promise<{ checkpoint_at: string; revision: number; state: string }> {
   const lock = await acquireLock(session.paths.lock);
   try {
     const read = await readStateFile(session.paths, session.now());
     if (read.kind === 'missing') throw new BatonError(`no session in ${session.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
     if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton recover` first');
     if (read.state.dirty) throw new BatonError('the session is mid side effect (dirty); a checkpoint must be a settled state', EXIT.REFUSED, 'run `baton entry` or `baton recover` first');
-    return await writeCheckpoint(session.paths, read.state, session.now());
+    const checkpoint_at = await writeCheckpointFile(session.paths, read.state, session.now());
+    return { checkpoint_at, revision: read.state.revision, state: read.state.state };
   } finally {
     await lock.release();
   }

@@ -188,7 +188,3 @@ export function parseCheckpointText(file: string, text: string): { kind: 'ok'; c
 export function serializeState(state: StateFile): string {
   return `${JSON.stringify(stateFileSchema.parse(state), null, 2)}\n`;
 }
-
-export function serializeCheckpoint(checkpoint: CheckpointFile): string {
-  return `${JSON.stringify(checkpointFileSchema.parse(checkpoint), null, 2)}\n`;
-}

@@ -198,6 +198,57 @@ describe('the other hooks', () => {
   });
 });
 
+describe('baton end, statusline and auto-save', () => {
+  it('baton end hands off once: a second end changes nothing; commit_on_end commits pending work once', async () => {
+    const project = await makeProject();
+    await project.write('.claude/config/project.json', { commit_on_end: true });
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    expect((await baton(['end'], { cwd: project.dir })).stdout).toContain('nothing to do: no session has started');
+    await baton(['entry'], { cwd: project.dir });
+    await project.write('src/work.js', 'unsaved\n');
+    const first = (await baton(['end', '--json'], { cwd: project.dir })).json();
+    expect(first).toMatchObject({ ended: true, dirtyState: false });
+    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(await project.git('log', '-1', '--format=%s')).toMatch(/^Session checkpoint: IMPLEMENT/);
+    const files = async () => Promise.all(['.claude/progress/metrics.json', first.summary].map((file: string) => project.read(file)));
+    const before = await files();
+    const head = await project.git('rev-parse', 'HEAD');
+    const second = (await baton(['end', '--json'], { cwd: project.dir })).json();
+    expect(second).toMatchObject({ ended: false, commit: null });
+    expect(second.reason).toContain('already handed off');
+    expect(await files()).toEqual(before);
+    expect(await project.git('rev-parse', 'HEAD')).toBe(head);
+  });
+
+  it('statusline prints one line: state, health, features done', async () => {
+    const project = await makeProject();
+    expect((await baton(['statusline'], { cwd: project.dir, input: '{}' })).stdout).toBe('baton: no session (baton entry)');
+    await project.write('.claude/progress/feature-list.json', features(['a', 'tested'], ['b', 'pending']));
+    await baton(['entry'], { cwd: project.dir });
+    expect((await baton(['statusline'], { cwd: project.dir, input: '{}' })).stdout).toBe('baton: IMPLEMENT · HEALTHY · 1/2 features');
+  });
+
+  it('any command, hooks included, writes a checkpoint when the last one is older than the interval', async () => {
+    const project = await makeProject();
+    await project.write('.claude/config/project.json', { checkpoint_interval_seconds: 60 });
+    await baton(['entry'], { cwd: project.dir });
+    const checkpoint = project.file('.claude/progress/checkpoint.json');
+    const age = async (seconds: number) => fs.utimes(checkpoint, new Date(Date.now() - seconds * 1000), new Date(Date.now() - seconds * 1000));
+    await age(30);
+    expect((await baton(['status', '--json'], { cwd: project.dir })).json().checkpoint_written).toBe(false);
+    await age(120);
+    const stale = (await project.readJson('.claude/progress/checkpoint.json')).checkpoint_at;
+    expect((await baton(['status', '--json'], { cwd: project.dir })).json().checkpoint_written).toBe(true);
+    expect((await project.readJson('.claude/progress/checkpoint.json')).checkpoint_at).not.toBe(stale);
+    await age(120);
+    const beforeHook = (await project.readJson('.claude/progress/checkpoint.json')).checkpoint_at;
+    await hook(project, 'PreToolUse', preToolUse(project, 'Read', {}));
+    const written = await project.readJson('.claude/progress/checkpoint.json');
+    expect(written.checkpoint_at).not.toBe(beforeHook);
+    expect(written).toMatchObject({ schema_version: 1, state: 'INIT', revision: 1 });
+  });
+});
+
 describe('baton hooks install', () => {
   it('into an empty project: every event, string matchers, a command that works from any cwd', async () => {
     const project = await makeProject();
