@@ -20,6 +20,7 @@ import { moveAside, pidIsAlive, removeStrayTempFiles, writeFileAtomic } from './
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
+import { replay } from './replay.js';
 import { contentHash, loadFeatureList, serializeFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { acquireLock, type HeldLock } from './lock.js';
@@ -32,6 +33,7 @@ import {
   serializeState,
   snapshotForState,
   topStateOf,
+  validateSnapshot,
   type CheckpointFile,
   type FeatureListWrite,
   type PersistedSnapshot,
@@ -221,9 +223,18 @@ async function loadBase(session: Session, mode: Mode): Promise<Base> {
   }
   const checkpoint = await readCheckpoint(paths);
   if (checkpoint) candidates.push({ label: displayPath(paths, paths.checkpoint), snapshot: checkpoint.snapshot, revision: checkpoint.revision, recordedAt: checkpoint.checkpoint_at, previous: null });
-  const best = candidates.sort((a, b) => b.revision - a.revision)[0];
+  // The event log rebuilds the newest revision exactly, where the backup is one change behind.
+  const { entries } = await readLog(paths.events);
+  if (entries.length > 0) {
+    const replayed = replay(entries);
+    if (validateSnapshot(replayed.snapshot) === null) {
+      candidates.push({ label: `${displayPath(paths, paths.events)} (replayed)`, snapshot: replayed.snapshot, revision: replayed.revision, recordedAt: replayed.entry?.at ?? at, previous: null });
+    }
+  }
+  // Newest first; on a tie, a stored copy over a replay.
+  const best = candidates.sort((a, b) => b.revision - a.revision || Number(a.label.endsWith('(replayed)')) - Number(b.label.endsWith('(replayed)')))[0];
   if (!best) {
-    throw new BadFileError(problem.file, problem.problem, problem.location, `no valid ${displayPath(paths, paths.stateBackup)} or ${displayPath(paths, paths.checkpoint)} to recover from; fix the file, or move it away to start a new session (baton has not changed it)`);
+    throw new BadFileError(problem.file, problem.problem, problem.location, `no valid ${displayPath(paths, paths.stateBackup)}, ${displayPath(paths, paths.checkpoint)} or event log to recover from; fix the file, or move it away to start a new session (baton has not changed it)`);
   }
   const movedAside = await moveAside(paths.state, 'bad', now);
   const revision = Math.max(best.revision, await lastLoggedRevision(paths)) + 1;

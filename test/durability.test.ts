@@ -560,7 +560,10 @@ describe('durability with the real CLI as separate processes', () => {
         const entry = await baton(['entry', '--json'], { cwd: project.dir });
         expect(entry.exitCode, entry.stderr).toBe(0);
         const recovered = entry.json().recovered;
-        expect(recovered).toMatchObject({ reason: 'unreadable', restoredFrom: `${PROGRESS}/state.json.bak`, restoredRevision: 1 });
+        // The log rebuilds revision 2 exactly; the backup only has revision 1.
+        expect(recovered).toMatchObject({ reason: 'unreadable', restoredFrom: `${PROGRESS}/events.jsonl (replayed)`, restoredRevision: 2 });
+        expect(recovered.restoredState).toBe('IMPLEMENT');
+        expect((await baton(['status', '--json'], { cwd: project.dir })).json().current_feature).toBe('f1');
         expect(recovered.detail).toMatch(problem);
         expect(recovered.movedAside).toMatch(/state\.json\.bad-/);
         expect((await readBytes(project, recovered.movedAside)).equals(badBytes)).toBe(true);
@@ -571,6 +574,15 @@ describe('durability with the real CLI as separate processes', () => {
         expect((await baton(send('FEATURE_STARTED', { featureId: 'f2' }), { cwd: project.dir })).exitCode).toBe(0);
       });
     }
+
+    it('state.json unreadable and no event log: the backup is restored', async () => {
+      const project = await valid();
+      await fs.rm(project.file(EVENTS));
+      await fs.writeFile(project.file(STATE), '{"truncated": ');
+      const entry = await baton(['entry', '--json'], { cwd: project.dir });
+      expect(entry.exitCode, entry.stderr).toBe(0);
+      expect(entry.json().recovered).toMatchObject({ reason: 'unreadable', restoredFrom: `${PROGRESS}/state.json.bak`, restoredRevision: 1 });
+    });
 
     it('state.json with a BOM in front of valid content: accepted with a warning', async () => {
       const project = await valid();
@@ -663,20 +675,21 @@ describe('durability with the real CLI as separate processes', () => {
       expect(log.entries.map((e) => e.revision)).toEqual([1, 2, 3, 4]);
     });
 
-    it('(b) garbage state.json: `baton recover` restores from the backup', async () => {
+    it('(b) garbage state.json: `baton recover` restores the lost revision from the event log, newer than the backup', async () => {
       const project = await sessionProject(); // checkpoint.json: revision 1 (written when the state changes)
       await sendOk(project, 'FEATURE_STARTED', { featureId: 'f1' });
       await sendOk(project, 'FEATURE_STARTED', { featureId: 'f2' }); // revision 3; state.json.bak is revision 2, the newest good copy
       const backup = parseState(await project.read(`${STATE}.bak`));
       expect(backup.revision).toBe(2);
+      const lost = await readState(project);
       await fs.writeFile(project.file(STATE), 'garbage \x00\x01 not a state');
 
       const run = await baton(['recover', '--json'], { cwd: project.dir });
       expect(run.exitCode, run.stderr).toBe(0);
-      expect(run.json().recovered).toMatchObject({ reason: 'unreadable', restoredFrom: `${PROGRESS}/state.json.bak`, restoredRevision: 2, restoredState: 'IMPLEMENT' });
+      expect(run.json().recovered).toMatchObject({ reason: 'unreadable', restoredFrom: `${PROGRESS}/events.jsonl (replayed)`, restoredRevision: 3, restoredState: 'IMPLEMENT' });
       const state = await readState(project);
-      expect(state.snapshot).toEqual(backup.snapshot);
-      expect((state.snapshot.context as { currentFeatureId: string }).currentFeatureId).toBe('f1');
+      expect(state.snapshot).toEqual(lost.snapshot);
+      expect((state.snapshot.context as { currentFeatureId: string }).currentFeatureId).toBe('f2');
       expect(state.revision).toBe(4);
       expect(await project.read(run.json().recovered.movedAside)).toBe('garbage \x00\x01 not a state');
       const status = await baton(['status', '--json'], { cwd: project.dir });
