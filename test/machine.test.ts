@@ -248,6 +248,7 @@ describe('model-based walk over the real machine', () => {
       }
     }
 
+    console.log(`model-based walk: ${traversal.length} model states, ${drives} drives of the live machine, ${taken.size}/${expectedKeys.size} transitions taken`);
     const leaves = getStateNodes(machine.root).filter((node) => node.type === 'atomic' || node.type === 'final').map((node) => node.id);
     expect(leaves.length).toBeGreaterThan(10);
     expect(leaves.filter((id) => !leafStates.has(id))).toEqual([]);
