@@ -188,7 +188,7 @@ function transitionKey(transition: AnyTransitionDefinition): string {
 
 function allTransitionKeys(machine: SessionMachine): Set<string> {
   const keys = new Set<string>();
-  for (const node of getStateNodes(machine.root)) {
+  for (const node of [machine.root, ...getStateNodes(machine.root)]) {
     for (const transitions of node.transitions.values()) for (const transition of transitions) keys.add(transitionKey(transition));
     for (const transition of node.always ?? []) keys.add(transitionKey(transition));
   }
@@ -248,7 +248,8 @@ describe('model-based walk over the real machine', () => {
       }
     }
 
-    console.log(`model-based walk: ${traversal.length} model states, ${drives} drives of the live machine, ${taken.size}/${expectedKeys.size} transitions taken`);
+    const extra = [...taken].filter((key) => !expectedKeys.has(key));
+    console.log(`model-based walk: ${traversal.length} model states, ${drives} drives of the live machine, ${taken.size - extra.length}/${expectedKeys.size} transitions of the definition taken; also taken: ${extra.join(', ') || 'none'}`);
     const leaves = getStateNodes(machine.root).filter((node) => node.type === 'atomic' || node.type === 'final').map((node) => node.id);
     expect(leaves.length).toBeGreaterThan(10);
     expect(leaves.filter((id) => !leafStates.has(id))).toEqual([]);
