@@ -65,10 +65,3 @@ export async function grantTrust(paths: ProjectPaths, config: ResolvedConfig, no
   await writeStore({ ...projects, [paths.root]: record });
   return record;
 }
-
-/** baton's own edit of a trusted config keeps it trusted. */
-export async function carryTrust(paths: ProjectPaths, previousText: string, nextText: string, now = new Date()): Promise<void> {
-  const projects = await readStore();
-  if (projects[paths.root]?.hash !== configHash(previousText)) return;
-  await writeStore({ ...projects, [paths.root]: { hash: configHash(nextText), trusted_at: now.toISOString() } });
-}
