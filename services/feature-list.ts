@@ -104,6 +104,7 @@ export function uniqueId(base: string, taken: ReadonlySet<string>): string {
 export function addFeature(list: FeatureList | null, description: string, id?: string): { list: FeatureList; feature: Feature } {
   const features = list?.features ?? [];
   const taken = new Set(features.map((feature) => feature.id));
+  if (id !== undefined && id.trim() === '') throw new UsageError('--id must not be empty', 'leave --id out to derive one from the description');
   if (id !== undefined && taken.has(id)) throw new UsageError(`feature id "${id}" already exists`, 'choose another --id');
   const feature: Feature = { id: id ?? uniqueId(description, taken), description, status: 'pending', retries: 0 };
   return { list: { ...(list ?? {}), features: [...features, feature] }, feature };
@@ -135,6 +136,19 @@ export function parseImport(file: string, text: string): Feature[] {
     throw new BadFileError(file, problem.problem, problem.location, 'expected {"features": [...]} or the quickstart array format');
   }
   return result.data.features;
+}
+
+/** Reads and parses a file to import (`features import`, `init --import`); a missing or bad file is a BadFileError. */
+export async function readImportFile(file: string): Promise<Feature[]> {
+  const { readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  let text: string;
+  try {
+    text = await readFile(path.resolve(file), 'utf8');
+  } catch (error) {
+    throw new BadFileError(file, `cannot be read: ${(error as Error).message}`);
+  }
+  return parseImport(file, text);
 }
 
 /** Adds imported features whose id is new; returns the merged list and what was skipped. */

@@ -297,6 +297,19 @@ describe('baton features import', () => {
     expect((await project.readJson('.claude/progress/feature-list.json')).features.map((f: { id: string }) => f.id)).toEqual(['new']);
   });
 
+  it('a missing import file, or an empty --id, is a clear error (init too), never a crash', async () => {
+    const project = await makeProject();
+    for (const args of [['features', 'import', 'nope.json'], ['init', '--import', 'nope.json']]) {
+      const missing = await baton(args, { cwd: project.dir });
+      expect(missing.exitCode).toBe(4);
+      expect(missing.stderr).toContain('nope.json: cannot be read: ENOENT');
+    }
+    expect(existsSync(project.file('.claude/config/project.json'))).toBe(false);
+    const emptyId = await baton(['features', 'add', 'A feature', '--id', ''], { cwd: project.dir });
+    expect(emptyId.exitCode).toBe(2);
+    expect(emptyId.stderr).toContain('--id must not be empty');
+  });
+
   it('a file in neither format is rejected with its field', async () => {
     const project = await makeProject();
     await project.write('bad.json', [{ category: 'x' }]);

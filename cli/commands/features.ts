@@ -1,9 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { countFeatures } from '../../machines/features.js';
 import { moveAside } from '../../services/atomic-file.js';
-import { BadFileError, UsageError } from '../../services/errors.js';
-import { addFeature, editFeatureList, loadFeatureList, mergeImport, parseImport } from '../../services/feature-list.js';
+import { UsageError } from '../../services/errors.js';
+import { addFeature, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -79,14 +78,7 @@ async function add(context: CommandContext, args: string[]): Promise<number> {
 async function importFile(context: CommandContext, args: string[]): Promise<number> {
   const [file, ...extra] = args;
   if (!file || extra.length) throw new UsageError('features import takes one file', `usage: ${USAGE}`);
-  const source = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(source, 'utf8');
-  } catch (error) {
-    throw new BadFileError(file, `cannot be read: ${(error as Error).message}`);
-  }
-  const imported = parseImport(file, text);
+  const imported = await readImportFile(file);
   const replace = Boolean(context.options.replace);
   const outcome = await editFeatureList(context.paths, async (current) => {
     let keptAs: string | null = null;

@@ -2,7 +2,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../services/atomic-file.js';
 import { loadConfig } from '../../services/config.js';
-import { mergeImport, parseImport, saveFeatureList } from '../../services/feature-list.js';
+import { mergeImport, readImportFile, saveFeatureList } from '../../services/feature-list.js';
 import { grantTrust } from '../../services/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
@@ -30,6 +30,9 @@ export function detectProject(root: string): { project_type?: string; test_comma
 export async function run(context: CommandContext): Promise<number> {
   const { paths } = context;
   const done: string[] = [];
+  // Read the import first: a bad file stops init before it has written anything.
+  const importFile = context.options.import as string | undefined;
+  const imported = importFile ? await readImportFile(importFile) : [];
   if (!existsSync(paths.config)) {
     const config = { ...detectProject(paths.root), timeout_seconds: { health_check: 5, smoke_test: 60, full_test: 300 } };
     await fs.mkdir(paths.configDir, { recursive: true });
@@ -37,9 +40,7 @@ export async function run(context: CommandContext): Promise<number> {
     done.push(`wrote ${path.relative(paths.root, paths.config)}${config.test_command ? ` (test_command: ${config.test_command})` : ''}`);
   } else done.push(`kept your ${path.relative(paths.root, paths.config)}`);
 
-  const importFile = context.options.import as string | undefined;
   if (!existsSync(paths.features) || importFile) {
-    const imported = importFile ? parseImport(importFile, await fs.readFile(path.resolve(importFile), 'utf8')) : [];
     const { loadFeatureList } = await import('../../services/feature-list.js');
     const merged = mergeImport(await loadFeatureList(paths), imported);
     await fs.mkdir(paths.progressDir, { recursive: true });
