@@ -1,8 +1,11 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where baton keeps each file of a project (the spec's layout under .claude/). */
 export interface ProjectPaths {
+  /** The project root, canonical (links in the way to it resolved once, here). */
   root: string;
+  claudeDir: string;
   progressDir: string;
   configDir: string;
   state: string;
@@ -12,17 +15,31 @@ export interface ProjectPaths {
   config: string;
   events: string;
   fileHistory: string;
+  session: string;
+  metrics: string;
+  env: string;
   summaries: string;
   evidence: string;
   lock: string;
 }
 
+/** The real path of a directory that exists; the path as given otherwise. */
+function canonical(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 export function projectPaths(root: string): ProjectPaths {
-  const absolute = path.resolve(root);
-  const progressDir = path.join(absolute, '.claude', 'progress');
-  const configDir = path.join(absolute, '.claude', 'config');
+  const absolute = canonical(path.resolve(root));
+  const claudeDir = path.join(absolute, '.claude');
+  const progressDir = path.join(claudeDir, 'progress');
+  const configDir = path.join(claudeDir, 'config');
   return {
     root: absolute,
+    claudeDir,
     progressDir,
     configDir,
     state: path.join(progressDir, 'state.json'),
@@ -32,6 +49,9 @@ export function projectPaths(root: string): ProjectPaths {
     config: path.join(configDir, 'project.json'),
     events: path.join(progressDir, 'events.jsonl'),
     fileHistory: path.join(progressDir, 'file_history.json'),
+    session: path.join(progressDir, 'session.json'),
+    metrics: path.join(progressDir, 'metrics.json'),
+    env: path.join(progressDir, 'env.json'),
     summaries: path.join(progressDir, 'summaries'),
     evidence: path.join(progressDir, 'evidence'),
     lock: path.join(progressDir, '.lock'),
