@@ -4,10 +4,10 @@
  * recent it costs one stat. Kept free of zod and xstate so the per-tool-call hooks can
  * auto-save too; a checkpoint is validated when it is read back for a recovery.
  */
-import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from './atomic-file.js';
-import { acquireLock } from './lock.js';
 import type { ProjectPaths } from './paths.js';
+import { acquireLock } from './storage/lock.js';
+import { readOwnText } from './storage/read.js';
+import { ownFileStats, writeOwnFile } from './storage/write.js';
 
 export const CHECKPOINT_SCHEMA_VERSION = 1;
 export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 300;
@@ -21,12 +21,12 @@ export interface CheckpointSource {
 
 export async function writeCheckpointFile(paths: ProjectPaths, source: CheckpointSource, now: Date): Promise<string> {
   const checkpoint = { schema_version: CHECKPOINT_SCHEMA_VERSION, checkpoint_at: now.toISOString(), revision: source.revision, state: source.state, snapshot: source.snapshot };
-  await writeFileAtomic(paths.checkpoint, `${JSON.stringify(checkpoint, null, 2)}\n`);
+  await writeOwnFile(paths, paths.checkpoint, `${JSON.stringify(checkpoint, null, 2)}\n`);
   return checkpoint.checkpoint_at;
 }
 
 export async function checkpointIsDue(paths: ProjectPaths, intervalSeconds: number, now: Date): Promise<boolean> {
-  const stat = await fs.stat(paths.checkpoint).catch(() => null);
+  const stat = ownFileStats(paths, paths.checkpoint);
   return !stat || now.getTime() - stat.mtimeMs >= intervalSeconds * 1000;
 }
 
@@ -39,7 +39,7 @@ export async function saveCheckpointIfDue(paths: ProjectPaths, intervalSeconds: 
   if (!(await checkpointIsDue(paths, intervalSeconds, now))) return false;
   let lock;
   try {
-    lock = await acquireLock(paths.lock, { timeoutMs: 200 });
+    lock = await acquireLock(paths, { timeoutMs: 200 });
   } catch {
     return false;
   }
@@ -55,8 +55,10 @@ export async function saveCheckpointIfDue(paths: ProjectPaths, intervalSeconds: 
 
 /** state.json as the hooks read it: parsed, not validated (only baton writes it). */
 export async function readSettledStateLight(paths: ProjectPaths): Promise<CheckpointSource | null> {
+  const read = readOwnText(paths, paths.state);
+  if (read.kind !== 'ok') return null;
   try {
-    const state = JSON.parse(await fs.readFile(paths.state, 'utf8')) as { schema_version?: unknown; dirty?: unknown; revision?: unknown; state?: unknown; snapshot?: unknown };
+    const state = JSON.parse(read.text) as { schema_version?: unknown; dirty?: unknown; revision?: unknown; state?: unknown; snapshot?: unknown };
     if (state.schema_version !== CHECKPOINT_SCHEMA_VERSION || state.dirty !== false || typeof state.revision !== 'number' || typeof state.state !== 'string' || !state.snapshot) return null;
     return { revision: state.revision, state: state.state, snapshot: state.snapshot };
   } catch {
@@ -65,8 +67,10 @@ export async function readSettledStateLight(paths: ProjectPaths): Promise<Checkp
 }
 
 export async function checkpointIntervalLight(paths: ProjectPaths): Promise<number> {
+  const read = readOwnText(paths, paths.config);
+  if (read.kind !== 'ok') return DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
   try {
-    const value = (JSON.parse(await fs.readFile(paths.config, 'utf8')) as { checkpoint_interval_seconds?: unknown }).checkpoint_interval_seconds;
+    const value = (JSON.parse(read.text) as { checkpoint_interval_seconds?: unknown }).checkpoint_interval_seconds;
     return typeof value === 'number' && value >= 0 ? value : DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
   } catch {
     return DEFAULT_CHECKPOINT_INTERVAL_SECONDS;

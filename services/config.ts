@@ -1,8 +1,8 @@
 /** `.claude/config/project.json`: the spec's project configuration, validated. */
 import { z } from 'zod';
 import { BadFileError } from './errors.js';
-import { readJsonFile } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
+import { readOwnJson } from './storage/read.js';
 
 const command = z.string().trim().min(1, 'must be a non-empty shell command');
 
@@ -69,7 +69,7 @@ export function resolveConfig(raw: ProjectConfig, text: string | null, warnings:
 /** Loads project.json. A bad config is an error: running commands from a misread config is worse than stopping. */
 export async function loadConfig(paths: ProjectPaths): Promise<ResolvedConfig> {
   const label = displayPath(paths, paths.config);
-  const read = await readJsonFile(paths.config, projectConfigSchema, label);
+  const read = readOwnJson(paths, paths.config, projectConfigSchema);
   if (read.kind === 'missing') return resolveConfig({}, null);
   if (read.kind === 'invalid') {
     throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label} (see \`baton schema\` for its fields); baton has not changed it`);

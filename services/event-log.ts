@@ -3,9 +3,11 @@
  * is replaced. state.json is the commit point: a line whose revision is above the state's
  * was never committed (the writer died in between) and is set aside before the next append.
  */
-import { promises as fs } from 'node:fs';
-import { appendLineDurably, writeFileAtomic } from './atomic-file.js';
+import type { ProjectPaths } from './paths.js';
 import type { PersistedSnapshot } from './state-file.js';
+import { readOwnTail, readOwnText } from './storage/read.js';
+import { appendOwnLine, writeOwnFile } from './storage/write.js';
+import { displayOwnPath } from './storage/own-path.js';
 
 export interface LoggedEvent {
   type: string;
@@ -34,9 +36,12 @@ export interface LogRead {
   problems: string[];
 }
 
+/** The log can be long; a file past this is refused rather than read into memory. */
+const MAX_LOG_BYTES = 256 * 1024 * 1024;
+
 function isEntry(value: unknown): value is LogEntry {
   const entry = value as LogEntry;
-  return typeof entry === 'object' && entry !== null && Number.isInteger(entry.revision) && typeof entry.event?.type === 'string';
+  return typeof entry === 'object' && entry !== null && Number.isInteger(entry.revision) && typeof entry.event?.type === 'string' && typeof entry.from === 'string' && typeof entry.to === 'string';
 }
 
 export function parseLog(file: string, text: string): LogRead {
@@ -50,7 +55,7 @@ export function parseLog(file: string, text: string): LogRead {
     try {
       const value = JSON.parse(line);
       if (isEntry(value)) entries.push(value);
-      else problems.push(`${file} line ${index + 1}: not a log entry (needs revision and event.type); skipped`);
+      else problems.push(`${file} line ${index + 1}: not a log entry (needs revision, event.type, from and to); skipped`);
     } catch {
       problems.push(
         last && torn
@@ -62,38 +67,68 @@ export function parseLog(file: string, text: string): LogRead {
   return { entries, problems };
 }
 
-export async function readLog(file: string): Promise<LogRead> {
-  try {
-    return parseLog(file, await fs.readFile(file, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] };
-    throw error;
-  }
+export function readLog(paths: ProjectPaths): LogRead {
+  const read = readOwnText(paths, paths.events, { maxBytes: MAX_LOG_BYTES });
+  if (read.kind === 'missing') return { entries: [], problems: [] };
+  if (read.kind === 'bad') return { entries: [], problems: [`${read.problem.file}: ${read.problem.problem}`] };
+  return parseLog(displayOwnPath(paths, paths.events), read.text);
+}
+
+/** A stretch of the log (indexes into its entries, inclusive) that can be replayed on its own. */
+export interface LogSegment {
+  first: number;
+  last: number;
+}
+
+export interface LogCheck {
+  segments: LogSegment[];
+  /** Where the log stops holding together, in words, in order. */
+  breaks: { after: number; problem: string }[];
+}
+
+/**
+ * Which stretches of the log can rebuild the session: each starts at revision 1 or at a line
+ * carrying a snapshot to restart from (a recovery, an upgrade), and goes on while each revision
+ * follows the one before and each line starts from the state the previous one went to. A
+ * damaged line in the middle shows up as a gap; a recovery after it starts a new stretch.
+ */
+export function checkLog(entries: readonly LogEntry[]): LogCheck {
+  const segments: LogSegment[] = [];
+  const breaks: LogCheck['breaks'] = [];
+  let open: LogSegment | null = null;
+  entries.forEach((entry, index) => {
+    const previous = index > 0 ? entries[index - 1]! : null;
+    let problem: string | null = null;
+    if (previous === null) {
+      if (entry.revision !== 1 && !entry.reset) problem = `it starts at revision ${entry.revision}, with no snapshot to start from`;
+    } else if (entry.revision !== previous.revision + 1) {
+      problem = `revision ${previous.revision} is followed by revision ${entry.revision}`;
+    } else if (!entry.reset && entry.from !== previous.to) {
+      problem = `revision ${entry.revision} starts from ${entry.from}, but revision ${previous.revision} went to ${previous.to}`;
+    }
+    if (problem) {
+      breaks.push({ after: previous?.revision ?? 0, problem });
+      open = null;
+    }
+    const restarts = entry.reset !== undefined && (previous === null || entry.revision > previous.revision);
+    if (open && !problem) open.last = index;
+    else if (restarts || (previous === null && !problem)) {
+      open = { first: index, last: index };
+      segments.push(open);
+    }
+  });
+  return { segments, breaks };
 }
 
 const TAIL_BYTES = 64 * 1024;
 
-/** The last line of the file, read from its end only (the log can be long). */
-async function lastLine(file: string): Promise<{ line: string; endsWithNewline: boolean } | null> {
-  let handle;
+/** The revision of a log line, or null for a line that is not one. */
+function revisionOf(line: string): number | null {
   try {
-    handle = await fs.open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) return null;
-    const length = Math.min(size, TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const text = buffer.toString('utf8');
-    const endsWithNewline = text.endsWith('\n');
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    return { line: lines.at(-1) ?? '', endsWithNewline };
-  } finally {
-    await handle.close();
+    const revision = (JSON.parse(line) as LogEntry).revision;
+    return Number.isInteger(revision) ? revision : null;
+  } catch {
+    return null;
   }
 }
 
@@ -102,38 +137,31 @@ async function lastLine(file: string): Promise<{ line: string; endsWithNewline: 
  * clean. Anything cut off is appended to `<log>.uncommitted`, never deleted.
  * Returns a description of what was set aside, if anything.
  */
-export async function trimToCommitted(file: string, committedRevision: number): Promise<string | null> {
-  const tail = await lastLine(file);
-  if (tail === null) return null;
-  let tailRevision: number | null = null;
-  try {
-    tailRevision = (JSON.parse(tail.line) as LogEntry).revision;
-  } catch {
-    tailRevision = null;
-  }
-  if (tail.endsWithNewline && tailRevision !== null && tailRevision <= committedRevision) return null;
+export async function trimToCommitted(paths: ProjectPaths, committedRevision: number): Promise<string | null> {
+  const tail = readOwnTail(paths, paths.events, TAIL_BYTES);
+  if (tail.kind !== 'ok' || tail.text === '') return null;
+  const lastLine = tail.text.split('\n').filter((line) => line.trim() !== '').at(-1) ?? '';
+  const tailRevision = revisionOf(lastLine);
+  if (tail.text.endsWith('\n') && tailRevision !== null && tailRevision <= committedRevision) return null;
 
-  const text = await fs.readFile(file, 'utf8');
+  const read = readOwnText(paths, paths.events, { maxBytes: MAX_LOG_BYTES });
+  if (read.kind !== 'ok') return null;
   const keep: string[] = [];
   const setAside: string[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of read.text.split('\n')) {
     if (line.trim() === '') continue;
-    let revision: number | null = null;
-    try {
-      revision = (JSON.parse(line) as LogEntry).revision;
-    } catch {
-      revision = null;
-    }
+    const revision = revisionOf(line);
     if (revision !== null && revision <= committedRevision) keep.push(line);
     else setAside.push(line);
   }
-  if (setAside.length > 0) await appendLineDurably(`${file}.uncommitted`, setAside.join('\n'));
-  await writeFileAtomic(file, keep.length > 0 ? `${keep.join('\n')}\n` : '');
-  return setAside.length > 0 ? `${setAside.length} uncommitted or torn line(s) of ${file} moved to ${file}.uncommitted` : null;
+  const log = displayOwnPath(paths, paths.events);
+  if (setAside.length > 0) await appendOwnLine(paths, `${paths.events}.uncommitted`, setAside.join('\n'));
+  await writeOwnFile(paths, paths.events, keep.length > 0 ? `${keep.join('\n')}\n` : '');
+  return setAside.length > 0 ? `${setAside.length} uncommitted or torn line(s) of ${log} moved to ${log}.uncommitted` : null;
 }
 
-export async function appendEntry(file: string, entry: LogEntry): Promise<void> {
-  await appendLineDurably(file, JSON.stringify(entry));
+export async function appendEntry(paths: ProjectPaths, entry: LogEntry): Promise<void> {
+  await appendOwnLine(paths, paths.events, JSON.stringify(entry));
 }
 
 /** Entries up to the committed revision (state.json's): lines above it were never committed. */

@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FEATURE_STATUSES, type FeatureProgress } from '../machines/features.js';
-import { writeFileAtomic } from './atomic-file.js';
 import { BadFileError, UsageError } from './errors.js';
-import { parseJsonText, readJsonFile, schemaProblem } from './json-file.js';
+import { parseJsonText, schemaProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
+import { readOwnJson } from './storage/read.js';
+import { writeOwnFile } from './storage/write.js';
 
 const featureSchema = z.looseObject({
   id: z.string().trim().min(1, 'id must be a non-empty string'),
@@ -44,7 +45,7 @@ const quickstartSchema = z.array(
 
 export async function loadFeatureList(paths: ProjectPaths): Promise<FeatureList | null> {
   const label = displayPath(paths, paths.features);
-  const read = await readJsonFile(paths.features, featureListSchema, label);
+  const read = readOwnJson(paths, paths.features, featureListSchema);
   if (read.kind === 'missing') return null;
   if (read.kind === 'invalid') {
     throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label}; baton has not changed it`);
@@ -82,7 +83,7 @@ export function contentHash(text: string): string {
 }
 
 export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): Promise<void> {
-  await writeFileAtomic(paths.features, serializeFeatureList(list));
+  await writeOwnFile(paths, paths.features, serializeFeatureList(list));
 }
 
 export function slugify(text: string): string {
@@ -169,10 +170,8 @@ export function mergeImport(list: FeatureList | null, imported: Feature[]): { li
 
 /** Read-modify-write of the feature list under the progress lock. */
 export async function editFeatureList<T>(paths: ProjectPaths, edit: (list: FeatureList | null) => { list: FeatureList; result: T } | Promise<{ list: FeatureList; result: T }>): Promise<T> {
-  const { acquireLock } = await import('./lock.js');
-  const { promises: fs } = await import('node:fs');
-  await fs.mkdir(paths.progressDir, { recursive: true });
-  const lock = await acquireLock(paths.lock);
+  const { acquireLock } = await import('./storage/lock.js');
+  const lock = await acquireLock(paths);
   try {
     const { list, result } = await edit(await loadFeatureList(paths));
     await saveFeatureList(paths, list);

@@ -42,7 +42,7 @@ interface SessionFacts {
 async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date): Promise<SessionFacts> {
   const read = await readStateFile(paths, now);
   const state = read.kind === 'ok' ? read.state : null;
-  const { entries } = await readLog(paths.events);
+  const { entries } = readLog(paths);
   const during = entries.filter((entry) => entry.revision > record.start_revision && (!state || entry.revision <= state.revision));
   const startFeatures = record.start_revision > 0 && entries.some((entry) => entry.revision === record.start_revision)
     ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)

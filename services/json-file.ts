@@ -2,7 +2,6 @@
  * Reading the JSON files baton shares with users and agents. Every failure names the
  * file, where in it, and what is wrong; nothing here ever modifies a file.
  */
-import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
 
 export interface FileProblem {
@@ -10,11 +9,6 @@ export interface FileProblem {
   location?: string;
   problem: string;
 }
-
-export type JsonRead<T> =
-  | { kind: 'missing' }
-  | { kind: 'ok'; value: T; raw: string; warnings: string[] }
-  | { kind: 'invalid'; problem: FileProblem };
 
 const BOM = '\uFEFF';
 
@@ -70,19 +64,4 @@ export function schemaProblem(file: string, error: z.ZodError): FileProblem {
 
 export function describeProblem(problem: FileProblem): string {
   return `${problem.file}${problem.location ? ` (${problem.location})` : ''}: ${problem.problem}`;
-}
-
-export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, label = file): Promise<JsonRead<T>> {
-  let raw: string;
-  try {
-    raw = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'invalid', problem: { file: label, problem: `cannot be read: ${(error as Error).message}` } };
-  }
-  const parsed = parseJsonText(label, raw);
-  if (!parsed.ok) return { kind: 'invalid', problem: parsed.problem };
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) return { kind: 'invalid', problem: schemaProblem(label, result.error) };
-  return { kind: 'ok', value: result.data, raw, warnings: parsed.warnings };
 }

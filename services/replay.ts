@@ -6,8 +6,8 @@ import { createActor, fromPromise, type Actor } from 'xstate';
 import type { SessionEvent } from '../machines/events.js';
 import { sessionMachine, type SessionMachine } from '../machines/session.js';
 import { BatonError, EXIT } from './errors.js';
-import type { LogEntry } from './event-log.js';
-import type { PersistedSnapshot } from './state-file.js';
+import { checkLog, type LogEntry } from './event-log.js';
+import { topStateOf, type PersistedSnapshot } from './state-file.js';
 
 import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 
@@ -31,19 +31,23 @@ export interface ReplayResult {
   revision: number;
   snapshot: PersistedSnapshot;
   entry: LogEntry | null;
+  /** Why the log could not be followed past `revision` (a gap, a line from elsewhere, a replay that went another way); null when it was followed to the end asked for. */
+  problem: string | null;
 }
 
-export function replay(entries: readonly LogEntry[], toRevision?: number): ReplayResult {
-  const ordered = [...entries].sort((a, b) => a.revision - b.revision);
-  const target = toRevision ?? ordered.at(-1)?.revision ?? 0;
-  if (toRevision !== undefined && !ordered.some((entry) => entry.revision === toRevision)) {
-    const known = ordered.length ? `${ordered[0]!.revision}..${ordered.at(-1)!.revision}` : 'none';
-    throw new BatonError(`revision ${toRevision} is not in the event log (revisions: ${known})`, EXIT.USAGE);
-  }
+interface Run {
+  actor: Actor<SessionMachine>;
+  last: LogEntry | null;
+  /** Set when replaying a line did not reach the state the line records. */
+  diverged: string | null;
+}
+
+/** Feeds the log's events to a fresh actor, line by line, up to revision `reach`. */
+function follow(entries: readonly LogEntry[], reach: number): Run {
   let actor: Actor<SessionMachine> = createActor(replayMachine, { input: {} }).start();
   let last: LogEntry | null = null;
-  for (const entry of ordered) {
-    if (entry.revision > target) break;
+  for (const entry of entries) {
+    if (entry.revision > reach) break;
     if (entry.reset) {
       actor.stop();
       actor = createActor(replayMachine, { snapshot: entry.reset as never, input: {} }).start();
@@ -51,9 +55,37 @@ export function replay(entries: readonly LogEntry[], toRevision?: number): Repla
     if (!entry.event.type.startsWith('baton.')) {
       for (const event of [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])]) actor.send(event as SessionEvent);
     }
+    const reached = topStateOf(actor.getSnapshot().value);
+    if (reached !== entry.to) return { actor, last, diverged: `replaying revision ${entry.revision} reaches ${reached}, but the log says ${entry.to}` };
     last = entry;
   }
-  const snapshot = actor.getPersistedSnapshot() as unknown as PersistedSnapshot;
-  actor.stop();
-  return { revision: last?.revision ?? 0, snapshot, entry: last };
+  return { actor, last, diverged: null };
+}
+
+/**
+ * Replays the log up to `toRevision` (default: its end) from the start of the stretch that
+ * holds together there (checkLog), stopping where it stops holding together or where
+ * replaying a line does not reach the state it records.
+ */
+export function replay(entries: readonly LogEntry[], toRevision?: number): ReplayResult {
+  const target = toRevision ?? entries.at(-1)?.revision ?? 0;
+  if (toRevision !== undefined && !entries.some((entry) => entry.revision === toRevision)) {
+    const known = entries.length ? `${entries[0]!.revision}..${entries.at(-1)!.revision}` : 'none';
+    throw new BatonError(`revision ${toRevision} is not in the event log (revisions: ${known})`, EXIT.USAGE);
+  }
+  const check = checkLog(entries);
+  const segment = check.segments.filter((candidate) => entries[candidate.first]!.revision <= target).at(-1);
+  const segmentEnd = segment ? entries[segment.last]!.revision : 0;
+  const gap = check.breaks.find((item) => item.after >= segmentEnd);
+  let problem = segmentEnd < target ? `the log does not hold together after revision ${segmentEnd}${gap ? `: ${gap.problem}` : ''}` : null;
+  const stretch = segment ? entries.slice(segment.first, segment.last + 1) : [];
+  let run = follow(stretch, Math.min(target, segmentEnd));
+  if (run.diverged) {
+    problem = run.diverged;
+    run.actor.stop();
+    run = follow(stretch, run.last?.revision ?? 0);
+  }
+  const snapshot = run.actor.getPersistedSnapshot() as unknown as PersistedSnapshot;
+  run.actor.stop();
+  return { revision: run.last?.revision ?? 0, snapshot, entry: run.last, problem };
 }

@@ -9,22 +9,25 @@
  *   the revision is still the one the change started from (compare-and-swap);
  * - the event log line is appended before state.json is replaced; state.json commits.
  */
-import { promises as fs } from 'node:fs';
 import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
 import type { FeatureProgress } from '../machines/features.js';
 import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
-import { moveAside, pidIsAlive, removeStrayTempFiles, writeFileAtomic } from './atomic-file.js';
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
-import { replay } from './replay.js';
 import { contentHash, loadFeatureList, serializeFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
-import { acquireLock, type HeldLock } from './lock.js';
+import { describeProblem, type FileProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
+import { findSources, highestRevision, keepBadSourcesAside, type Sources } from './recovery.js';
+import { removeStrayTempFiles } from './storage/cleanup.js';
+import { acquireLock, type HeldLock } from './storage/lock.js';
+import { readOwnText, type TextRead } from './storage/read.js';
+import { moveOwnAside, writeOwnFile } from './storage/write.js';
+import { pidIsAlive } from './utils/pid.js';
 import {
   HISTORY_LIMIT,
   STATE_SCHEMA_VERSION,
@@ -60,7 +63,8 @@ export interface Session {
 }
 
 export interface Recovery {
-  reason: 'interrupted' | 'unreadable';
+  /** interrupted: dirty mid side effect; unreadable: state.json cannot be used; missing: state.json is gone but the session's other files are not. */
+  reason: 'interrupted' | 'unreadable' | 'missing';
   detail: string;
   restoredFrom: string;
   restoredState: TopState;
@@ -82,26 +86,13 @@ export interface ChangeOutcome {
 type StateRead =
   | { kind: 'missing' }
   | { kind: 'ok'; state: StateFile; migratedFrom?: string; warnings: string[] }
-  | { kind: 'invalid'; problem: { file: string; location?: string; problem: string } };
+  | { kind: 'invalid'; problem: FileProblem };
 
-export async function readStateFile(paths: ProjectPaths, now: Date): Promise<StateRead> {
-  let text: string;
-  try {
-    text = await fs.readFile(paths.state, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'invalid', problem: { file: displayPath(paths, paths.state), problem: `cannot be read: ${describeError(error)}` } };
-  }
-  return parseStateText(displayPath(paths, paths.state), text, now);
-}
-
-async function readCheckpoint(paths: ProjectPaths): Promise<CheckpointFile | null> {
-  try {
-    const parsed = parseCheckpointText(displayPath(paths, paths.checkpoint), await fs.readFile(paths.checkpoint, 'utf8'));
-    return parsed.kind === 'ok' ? parsed.checkpoint : null;
-  } catch {
-    return null;
-  }
+export function readStateFile(paths: ProjectPaths, now: Date): StateRead {
+  const read = readOwnText(paths, paths.state);
+  if (read.kind === 'missing') return read;
+  if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem };
+  return parseStateText(displayPath(paths, paths.state), read.text, now);
 }
 
 function healthOf(snapshot: PersistedSnapshot): StateFile['health_status'] {
@@ -127,18 +118,17 @@ function stateFileFor(snapshot: PersistedSnapshot, revision: number, at: string,
 }
 
 async function writeState(paths: ProjectPaths, state: StateFile): Promise<void> {
-  await writeFileAtomic(paths.state, serializeState(state), { backup: paths.stateBackup });
+  await writeOwnFile(paths, paths.state, serializeState(state), { backup: paths.stateBackup });
 }
 
-async function lastLoggedRevision(paths: ProjectPaths): Promise<number> {
-  const { entries } = await readLog(paths.events);
-  return entries.reduce((max, entry) => Math.max(max, entry.revision), 0);
+function lastLoggedRevision(paths: ProjectPaths): number {
+  return readLog(paths).entries.reduce((max, entry) => Math.max(max, entry.revision), 0);
 }
 
 /** Commits a change that replaces the snapshot without a machine event (upgrade, recovery). */
 async function commitReset(paths: ProjectPaths, state: StateFile, event: LoggedEvent, note: string, at: string): Promise<StateFile> {
-  await trimToCommitted(paths.events, state.revision - 1);
-  await appendEntry(paths.events, { revision: state.revision, at, event, from: state.state, to: state.state, reset: state.snapshot, note });
+  await trimToCommitted(paths, state.revision - 1);
+  await appendEntry(paths, { revision: state.revision, at, event, from: state.state, to: state.state, reset: state.snapshot, note });
   await writeState(paths, state);
   return state;
 }
@@ -153,107 +143,148 @@ interface Base {
 
 /**
  * The state a change starts from, under the lock. Upgrades old formats; for entry and
- * recover it also repairs an interrupted or unreadable state, recording what it did.
+ * recover it also repairs an interrupted, unreadable or missing state, recording what it did.
  */
 async function loadBase(session: Session, mode: Mode): Promise<Base> {
   const { paths } = session;
   const now = session.now();
-  const at = now.toISOString();
-  const read = await readStateFile(paths, now);
-  if (read.kind === 'missing') {
-    if (mode === 'send') throw new BatonError(`no session in ${paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
-    return { state: null, recovery: null, warnings: [] };
+  if (mode !== 'send') await keepBadSourcesAside(paths, now);
+  const read = readStateFile(paths, now);
+  switch (read.kind) {
+    case 'ok': {
+      const upgraded = await upgrade(session, read.state, read.migratedFrom);
+      return settle(session, mode, upgraded.state, [...read.warnings, ...upgraded.warnings]);
+    }
+    case 'missing':
+      return restoreMissing(session, mode);
+    case 'invalid':
+      return restoreUnreadable(session, mode, read.problem);
   }
-  if (read.kind === 'ok') {
-    let state = read.state;
-    const warnings = [...read.warnings];
-    if (read.migratedFrom) {
-      state = await commitReset(paths, { ...state, revision: (await lastLoggedRevision(paths)) + 1 }, { type: 'baton.migrated', from: read.migratedFrom }, `upgraded state.json from ${read.migratedFrom}`, at);
-      warnings.push(`${displayPath(paths, paths.state)}: upgraded from ${read.migratedFrom}; state ${state.state} kept`);
-    }
-    if (!state.dirty) return { state, recovery: null, warnings };
-    const pending = state.pending;
-    if (pending && pending.pid !== process.pid && pidIsAlive(pending.pid)) {
-      throw new BusyError(`another baton process (pid ${pending.pid}) is running ${pending.action} since ${pending.started_at}`, 'wait for it to finish, then run the command again');
-    }
-    const what = pending ? `${pending.action} (started ${pending.started_at} by pid ${pending.pid})` : 'a side effect';
-    if (mode === 'send') {
-      throw new BatonError(`the last session was interrupted during ${what}`, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to recover first');
-    }
-    const recovered: StateFile = { ...state, dirty: false, pending: null, revision: state.revision + 1, updated_at: at };
-    await trimToCommitted(paths.events, state.revision);
-    await appendEntry(paths.events, {
-      revision: recovered.revision,
-      at,
-      event: { type: 'baton.recovered', reason: 'interrupted', interrupted: pending?.action ?? null },
-      from: state.state,
-      to: state.state,
-      note: `interrupted during ${what}; kept the last settled snapshot`,
-    });
-    await writeState(paths, recovered);
-    return {
-      state: recovered,
-      warnings,
-      recovery: {
-        reason: 'interrupted',
-        detail: `the previous session was interrupted during ${what}`,
-        restoredFrom: `${displayPath(paths, paths.state)} (its last settled snapshot, revision ${state.revision})`,
-        restoredState: state.state,
-        restoredRevision: state.revision,
-        recordedAt: state.updated_at,
-      },
-    };
-  }
+}
 
-  // state.json cannot be used.
-  const problem = read.problem;
+/** A state.json in an older format, rewritten in the current one (logged as baton.migrated). */
+async function upgrade(session: Session, state: StateFile, migratedFrom: string | undefined): Promise<{ state: StateFile; warnings: string[] }> {
+  if (!migratedFrom) return { state, warnings: [] };
+  const { paths } = session;
+  const upgraded = { ...state, revision: lastLoggedRevision(paths) + 1 };
+  await commitReset(paths, upgraded, { type: 'baton.migrated', from: migratedFrom }, `upgraded state.json from ${migratedFrom}`, session.now().toISOString());
+  return { state: upgraded, warnings: [`${displayPath(paths, paths.state)}: upgraded from ${migratedFrom}; state ${state.state} kept`] };
+}
+
+/** A readable state: used as it is, unless a side effect was interrupted (dirty), which entry and recover repair. */
+async function settle(session: Session, mode: Mode, state: StateFile, warnings: string[]): Promise<Base> {
+  if (!state.dirty) return { state, recovery: null, warnings };
+  const { paths } = session;
+  const pending = state.pending;
+  if (pending && pending.pid !== process.pid && pidIsAlive(pending.pid)) {
+    throw new BusyError(`another baton process (pid ${pending.pid}) is running ${pending.action} since ${pending.started_at}`, 'wait for it to finish, then run the command again');
+  }
+  const what = pending ? `${pending.action} (started ${pending.started_at} by pid ${pending.pid})` : 'a side effect';
+  if (mode === 'send') {
+    throw new BatonError(`the last session was interrupted during ${what}`, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to recover first');
+  }
+  const at = session.now().toISOString();
+  const recovered: StateFile = { ...state, dirty: false, pending: null, revision: state.revision + 1, updated_at: at };
+  await trimToCommitted(paths, state.revision);
+  await appendEntry(paths, {
+    revision: recovered.revision,
+    at,
+    event: { type: 'baton.recovered', reason: 'interrupted', interrupted: pending?.action ?? null },
+    from: state.state,
+    to: state.state,
+    note: `interrupted during ${what}; kept the last settled snapshot`,
+  });
+  await writeState(paths, recovered);
+  return {
+    state: recovered,
+    warnings,
+    recovery: {
+      reason: 'interrupted',
+      detail: `the previous session was interrupted during ${what}`,
+      restoredFrom: `${displayPath(paths, paths.state)} (its last settled snapshot, revision ${state.revision})`,
+      restoredState: state.state,
+      restoredRevision: state.revision,
+      recordedAt: state.updated_at,
+    },
+  };
+}
+
+/**
+ * No state.json. A new project starts fresh; but when the backup, checkpoint or log show an
+ * earlier session, starting over would throw its record away: restore it instead.
+ */
+async function restoreMissing(session: Session, mode: Mode): Promise<Base> {
+  const { paths } = session;
+  const sources = findSources(paths, session.now());
+  const known = highestRevision(sources);
+  if (known === 0 && sources.problems.length === 0) {
+    if (mode === 'send') throw new BatonError(`no session in ${paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+    return { state: null, recovery: null, warnings: sources.log.problems };
+  }
+  const detail = `${displayPath(paths, paths.state)} is missing, but the session's other files go up to revision ${known}`;
+  if (mode === 'send') throw new BatonError(detail, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to restore it; to start over instead, move .claude/progress aside');
+  return restore(session, sources, { reason: 'missing', detail, logged: 'state.json was missing', fail: () => new BatonError(`${detail}, and none of them can be restored from`, EXIT.BAD_FILE, describeSourceProblems(sources)) });
+}
+
+/** state.json is there but cannot be used: moved aside, and the best source restored. */
+async function restoreUnreadable(session: Session, mode: Mode, problem: FileProblem): Promise<Base> {
+  const { paths } = session;
   if (problem.location === 'schema_version') {
     // Written by a newer baton: restoring an older backup would be a silent downgrade.
     throw new BadFileError(problem.file, problem.problem, problem.location, 'baton has not changed it');
   }
-  const described = `${problem.file}${problem.location ? ` (${problem.location})` : ''}: ${problem.problem}`;
   if (mode === 'send') {
-    throw new BadFileError(problem.file, problem.problem, problem.location, 'run `baton entry` or `baton recover` to restore the last good state from the backup or checkpoint');
+    throw new BadFileError(problem.file, problem.problem, problem.location, 'run `baton entry` or `baton recover` to restore the last good state from the backup, checkpoint or event log');
   }
-  const candidates: { label: string; snapshot: PersistedSnapshot; revision: number; recordedAt: string; previous: StateFile | null }[] = [];
-  const backupText = await fs.readFile(paths.stateBackup, 'utf8').catch(() => null);
-  if (backupText !== null) {
-    const backup = parseStateText(displayPath(paths, paths.stateBackup), backupText, now);
-    if (backup.kind === 'ok') candidates.push({ label: displayPath(paths, paths.stateBackup), snapshot: backup.state.snapshot, revision: backup.state.revision, recordedAt: backup.state.updated_at, previous: backup.state });
-  }
-  const checkpoint = await readCheckpoint(paths);
-  if (checkpoint) candidates.push({ label: displayPath(paths, paths.checkpoint), snapshot: checkpoint.snapshot, revision: checkpoint.revision, recordedAt: checkpoint.checkpoint_at, previous: null });
-  // The event log rebuilds the newest revision exactly, where the backup is one change behind.
-  const { entries } = await readLog(paths.events);
-  if (entries.length > 0) {
-    const replayed = replay(entries);
-    if (validateSnapshot(replayed.snapshot) === null) {
-      candidates.push({ label: `${displayPath(paths, paths.events)} (replayed)`, snapshot: replayed.snapshot, revision: replayed.revision, recordedAt: replayed.entry?.at ?? at, previous: null });
-    }
-  }
-  // Newest first; on a tie, a stored copy over a replay.
-  const best = candidates.sort((a, b) => b.revision - a.revision || Number(a.label.endsWith('(replayed)')) - Number(b.label.endsWith('(replayed)')))[0];
-  if (!best) {
-    throw new BadFileError(problem.file, problem.problem, problem.location, `no valid ${displayPath(paths, paths.stateBackup)}, ${displayPath(paths, paths.checkpoint)} or event log to recover from; fix the file, or move it away to start a new session (baton has not changed it)`);
-  }
-  const movedAside = await moveAside(paths.state, 'bad', now);
-  const revision = Math.max(best.revision, await lastLoggedRevision(paths)) + 1;
-  const restored = stateFileFor(best.snapshot, revision, at, best.previous ? { ...best.previous, dirty: false, pending: null } : null);
-  await commitReset(paths, restored, { type: 'baton.recovered', reason: 'unreadable', problem: described }, `restored from ${best.label}`, at);
+  const sources = findSources(paths, session.now());
+  const detail = describeProblem(problem);
+  return restore(session, sources, {
+    reason: 'unreadable',
+    detail,
+    logged: detail,
+    moveAside: true,
+    fail: () => new BadFileError(problem.file, problem.problem, problem.location, `nothing to recover from (${describeSourceProblems(sources)}); fix the file, or move it away to start a new session (baton has not changed it)`),
+  });
+}
+
+function describeSourceProblems(sources: Sources): string {
+  const problems = [...sources.problems.map(describeProblem), ...sources.log.problems];
+  return problems.length ? problems.join('; ') : 'no backup, checkpoint or event log';
+}
+
+/** Restores the best source as a new revision above every known one, logged with what was done. */
+async function restore(
+  session: Session,
+  sources: Sources,
+  how: { reason: 'unreadable' | 'missing'; detail: string; logged: string; moveAside?: boolean; fail: () => Error },
+): Promise<Base> {
+  const { paths } = session;
+  const now = session.now();
+  const best = sources.candidates[0];
+  if (!best) throw how.fail();
+  const movedAside = how.moveAside ? await moveOwnAside(paths, paths.state, 'bad', now) : undefined;
+  const revision = highestRevision(sources) + 1;
+  const restored = stateFileFor(best.snapshot, revision, now.toISOString(), best.previous ? { ...best.previous, dirty: false, pending: null } : null);
+  const note = `restored from ${best.label} (revision ${best.revision})${best.note ? `; ${best.note}` : ''}`;
+  await commitReset(paths, restored, { type: 'baton.recovered', reason: how.reason, problem: how.logged }, note, now.toISOString());
+  const unused = sources.problems.map((problem) => `${describeProblem(problem)}; not used for recovery`);
   return {
     state: restored,
-    warnings: [],
+    warnings: [...unused, ...sources.log.problems, ...(best.note ? [`${displayPath(paths, paths.events)}: ${best.note}`] : [])],
     recovery: {
-      reason: 'unreadable',
-      detail: described,
+      reason: how.reason,
+      detail: how.detail,
       restoredFrom: best.label,
       restoredState: restored.state,
       restoredRevision: best.revision,
       recordedAt: best.recordedAt,
-      movedAside: displayPath(paths, movedAside),
+      ...(movedAside ? { movedAside: displayPath(paths, movedAside) } : {}),
     },
   };
 }
+
+/** The text of a file that was read, null when it is missing or cannot be read. */
+const textOf = (read: TextRead): string | null => (read.kind === 'ok' ? read.text : null);
 
 function deferred() {
   let open!: () => void;
@@ -288,7 +319,7 @@ async function planFeatureWriteBack(paths: ProjectPaths, before: readonly Featur
   });
   if (changed.length === 0) return null;
   // Re-read under the lock: an agent may have edited other features since.
-  const current = await fs.readFile(paths.features, 'utf8').catch(() => null);
+  const current = textOf(readOwnText(paths, paths.features));
   const list = await loadFeatureList(paths);
   if (!list || current === null) return null;
   const text = serializeFeatureList(withProgress(list, changed));
@@ -300,11 +331,11 @@ async function completeFeatureWriteBack(paths: ProjectPaths, state: StateFile | 
   const pending = state?.feature_list_write;
   const features = (state?.snapshot.context as { features?: FeatureProgress[] | null } | undefined)?.features;
   if (!pending || !features) return null;
-  const current = await fs.readFile(paths.features, 'utf8').catch(() => null);
+  const current = textOf(readOwnText(paths, paths.features));
   if (current === null || contentHash(current) !== pending.before) return null;
   const list = await loadFeatureList(paths);
   if (!list) return null;
-  await writeFileAtomic(paths.features, serializeFeatureList(withProgress(list, features)));
+  await writeOwnFile(paths, paths.features, serializeFeatureList(withProgress(list, features)));
   return `${displayPath(paths, paths.features)}: finished the status update that an interrupted command had committed (revision ${state!.revision})`;
 }
 
@@ -324,11 +355,10 @@ async function assertStillOwner(paths: ProjectPaths, lock: HeldLock, baseRevisio
 /** Sends one event and persists the outcome as one revision. */
 export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
   const { paths } = session;
-  await fs.mkdir(paths.progressDir, { recursive: true });
-  let lock: HeldLock = await acquireLock(paths.lock);
+  let lock: HeldLock = await acquireLock(paths);
   let actor: Actor<SessionMachine> | undefined;
   try {
-    await removeStrayTempFiles(paths.progressDir);
+    await removeStrayTempFiles(paths, paths.progressDir);
     const base = await loadBase(session, mode);
     const warnings = [...base.warnings];
     const finished = await completeFeatureWriteBack(paths, base.state);
@@ -396,7 +426,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       await lock.release();
       gate.open();
       await waitFor(started, isSettled, { timeout: Infinity });
-      lock = await acquireLock(paths.lock);
+      lock = await acquireLock(paths);
       const latest = await readStateFile(paths, session.now());
       if (latest.kind !== 'ok' || latest.state.revision !== baseRevision || latest.state.pending?.pid !== process.pid) {
         throw new BusyError(
@@ -424,9 +454,9 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       ...(statePath.length > 2 ? { path: statePath } : {}),
     };
     await assertStillOwner(paths, lock, baseRevision, session.now());
-    const trimmed = await trimToCommitted(paths.events, baseRevision);
+    const trimmed = await trimToCommitted(paths, baseRevision);
     if (trimmed) warnings.push(trimmed);
-    await appendEntry(paths.events, entry);
+    await appendEntry(paths, entry);
     const writeBack = await planFeatureWriteBack(paths, beforeEvent.context.features, snapshot.context.features);
     const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
     const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state), history, feature_list_write: writeBack?.write ?? null };
@@ -434,7 +464,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     await writeState(paths, after);
     if (writeBack) {
       try {
-        await writeFileAtomic(paths.features, writeBack.text);
+        await writeOwnFile(paths, paths.features, writeBack.text);
       } catch (error) {
         // The change is committed; failing the command now would make the agent retry a done event.
         warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
@@ -466,10 +496,9 @@ export async function autoCheckpoint(session: Session): Promise<boolean> {
 
 /** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
 export async function recoverNow(session: Session): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
-  await fs.mkdir(session.paths.progressDir, { recursive: true });
-  const lock = await acquireLock(session.paths.lock);
+  const lock = await acquireLock(session.paths);
   try {
-    await removeStrayTempFiles(session.paths.progressDir);
+    await removeStrayTempFiles(session.paths, session.paths.progressDir);
     return await loadBase(session, 'recover');
   } finally {
     await lock.release();
@@ -478,7 +507,7 @@ export async function recoverNow(session: Session): Promise<{ state: StateFile |
 
 /** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
 export async function checkpointNow(session: Session): Promise<{ checkpoint_at: string; revision: number; state: string }> {
-  const lock = await acquireLock(session.paths.lock);
+  const lock = await acquireLock(session.paths);
   try {
     const read = await readStateFile(session.paths, session.now());
     if (read.kind === 'missing') throw new BatonError(`no session in ${session.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');

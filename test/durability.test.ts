@@ -27,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLog, type LogEntry } from '../services/event-log.js';
+import { projectPaths } from '../services/paths.js';
 import { CLI, REPO_ROOT, baton, makeProject, type Project } from './helpers.js';
 
 const FAULT_PRELOAD = pathToFileURL(path.join(REPO_ROOT, 'test', 'fixtures', 'inject-fault.mjs')).href;
@@ -213,7 +214,7 @@ describe('durability with the real CLI as separate processes', () => {
           }
         }
 
-        const log = await readLog(project.file(EVENTS));
+        const log = await readLog(projectPaths(project.dir));
         const badProblems = log.problems.filter((problem) => !problem.includes('torn last line'));
         if (badProblems.length) problems.push(`events.jsonl: ${badProblems.join('; ')}`);
         const committed = log.entries.filter((entry) => entry.revision <= view.revision);
@@ -354,7 +355,7 @@ describe('durability with the real CLI as separate processes', () => {
 
   it('2. 4 processes x 15 sends at once: no lost update, revisions contiguous', async () => {
     const project = await sessionProject();
-    const setup = (await readLog(project.file(EVENTS))).entries.length;
+    const setup = (await readLog(projectPaths(project.dir))).entries.length;
     const WORKERS = 4;
     const PER_WORKER = 15;
     const started = performance.now();
@@ -375,7 +376,7 @@ describe('durability with the real CLI as separate processes', () => {
     const failed = all.filter(({ result }) => result.exitCode !== 0 && result.exitCode !== 5);
     const acknowledged = all.filter(({ result }) => result.exitCode === 0).map(({ featureId, result }) => ({ featureId, revision: result.json().revision as number }));
 
-    const log = await readLog(project.file(EVENTS));
+    const log = await readLog(projectPaths(project.dir));
     const state = await readState(project);
     const lost = acknowledged.filter((ack) => {
       const entry = log.entries.find((candidate) => candidate.revision === ack.revision);
@@ -460,7 +461,7 @@ describe('durability with the real CLI as separate processes', () => {
         const stateBefore = await readBytes(project, STATE);
         const featuresBefore = await readBytes(project, FEATURES);
         const revision = parseState(stateBefore.toString('utf8')).revision;
-        const logBefore = await readLog(project.file(EVENTS));
+        const logBefore = await readLog(projectPaths(project.dir));
 
         const run = await runCli(send(...event), project.dir, { nodeArgs: ['--import', FAULT_PRELOAD], env: { BATON_FAULT: fault } });
         expect(run.stderr).toContain(`inject-fault:`); // the fault really fired
@@ -473,13 +474,13 @@ describe('durability with the real CLI as separate processes', () => {
         expect(status.exitCode, status.stderr).toBe(0);
         expect(status.json()).toMatchObject({ revision, dirty: false });
         // Whatever the failed send appended (an uncommitted line) is above the committed revision.
-        const logAfter = await readLog(project.file(EVENTS));
+        const logAfter = await readLog(projectPaths(project.dir));
         expect(logAfter.entries.filter((entry) => entry.revision <= revision)).toEqual(logBefore.entries);
 
         const next = await runCli(send(...event), project.dir);
         expect(next.code, next.stderr).toBe(0);
         expect(JSON.parse(next.stdout).revision).toBe(revision + 1);
-        const clean = await readLog(project.file(EVENTS));
+        const clean = await readLog(projectPaths(project.dir));
         expect(clean.problems).toEqual([]);
         expect(clean.entries.map((entry: LogEntry) => entry.revision)).toEqual(Array.from({ length: revision + 1 }, (_, i) => i + 1));
         expect((await readState(project)).revision).toBe(revision + 1);
@@ -569,7 +570,7 @@ describe('durability with the real CLI as separate processes', () => {
         expect((await readBytes(project, recovered.movedAside)).equals(badBytes)).toBe(true);
         const state = await readState(project);
         expect(state.revision).toBeGreaterThan(2);
-        const log = await readLog(project.file(EVENTS));
+        const log = await readLog(projectPaths(project.dir));
         expect(log.entries.some((e) => e.event.type === 'baton.recovered' && e.event.reason === 'unreadable')).toBe(true);
         expect((await baton(send('FEATURE_STARTED', { featureId: 'f2' }), { cwd: project.dir })).exitCode).toBe(0);
       });
@@ -643,7 +644,7 @@ describe('durability with the real CLI as separate processes', () => {
 
       const sent = await sendOk(project, 'FEATURE_STARTED', { featureId: 'f2' });
       expect(sent.revision).toBe(3);
-      const log = await readLog(project.file(EVENTS));
+      const log = await readLog(projectPaths(project.dir));
       expect(log.problems).toEqual([]);
       expect(log.entries.map((entry) => entry.revision)).toEqual([1, 2, 3]);
       expect((await project.read(EVENTS)).startsWith(good)).toBe(true);
@@ -670,7 +671,7 @@ describe('durability with the real CLI as separate processes', () => {
       const after = await readState(project);
       expect(after.dirty).toBe(false);
       expect(after.pending).toBeNull();
-      const log = await readLog(project.file(EVENTS));
+      const log = await readLog(projectPaths(project.dir));
       expect(log.entries.find((e) => e.event.type === 'baton.recovered')).toMatchObject({ revision: 3, event: { reason: 'interrupted', interrupted: 'healthCheck' } });
       expect(log.entries.map((e) => e.revision)).toEqual([1, 2, 3, 4]);
     });

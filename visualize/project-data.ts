@@ -141,7 +141,7 @@ async function projectName(root: string): Promise<string> {
 export async function loadProjectView(paths: ProjectPaths, now: Date = new Date()): Promise<ProjectView> {
   const { current, problem: stateProblem } = await readCurrentState(paths, now);
 
-  const log = await readLog(paths.events).catch((error: unknown) => ({ entries: [] as LogEntry[], problems: [`events.jsonl: ${describeError(error)}`] }));
+  const log = readLog(paths);
   const logProblems = [...log.problems];
   // Lines above state.json's revision were never committed (the writer died before state.json).
   let entries = log.entries;

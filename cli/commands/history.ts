@@ -8,7 +8,7 @@ export async function run(context: CommandContext): Promise<number> {
   const limitText = context.options.limit as string | undefined;
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive whole number, got "${limitText}"`);
-  const log = await readLog(context.paths.events);
+  const log = readLog(context.paths);
   const state = await readStateFile(context.paths, new Date());
   const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
   const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;

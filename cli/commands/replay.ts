@@ -1,6 +1,7 @@
 import { countFeatures } from '../../machines/features.js';
 import type { SessionContext } from '../../machines/session.js';
-import { UsageError } from '../../services/errors.js';
+import { BadFileError, UsageError } from '../../services/errors.js';
+import { displayPath } from '../../services/paths.js';
 import { committedEntries, readLog } from '../../services/event-log.js';
 import { readStateFile } from '../../services/session.js';
 import { replay } from '../../services/replay.js';
@@ -12,11 +13,16 @@ export async function run(context: CommandContext): Promise<number> {
   const toText = context.options.to as string | undefined;
   const to = toText === undefined ? undefined : Number(toText);
   if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UsageError(`--to must be a revision number (1 or more), got "${toText}"`);
-  const log = await readLog(context.paths.events);
+  const log = readLog(context.paths);
   const state = await readStateFile(context.paths, new Date());
   const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
   const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;
   const result = replay(entries, to);
+  if (to !== undefined && result.revision !== to) {
+    // A revision past a gap cannot be rebuilt exactly: saying so beats a plausible guess.
+    throw new BadFileError(displayPath(context.paths, context.paths.events), `cannot rebuild revision ${to}: ${result.problem}`, undefined, `revisions up to ${result.revision} can be replayed`);
+  }
+  if (result.problem) problems.push(result.problem);
   const machineContext = result.snapshot.context as unknown as SessionContext;
   const view = {
     revision: result.revision,

@@ -26,8 +26,10 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
-/** Reads a regular file whose path has already been checked; `label` names it in problems. */
-function readRegularFile(file: string, label: string, maxBytes: number): TextRead {
+type Opened = { kind: 'open'; fd: number; size: number };
+
+/** Opens a file whose path has already been checked: O_NOFOLLOW, O_NONBLOCK, and a regular file or nothing. */
+function openRegular(file: string, label: string): Opened | TextRead {
   let fd: number;
   try {
     fd = openSync(file, READ_FLAGS);
@@ -37,16 +39,19 @@ function readRegularFile(file: string, label: string, maxBytes: number): TextRea
     if (code === 'ELOOP') return { kind: 'bad', entry: true, problem: { file: label, problem: 'is a symbolic link; baton does not follow it' } };
     return { kind: 'bad', entry: false, problem: { file: label, problem: `cannot be read: ${describeError(error)}` } };
   }
+  const stats = fstatSync(fd);
+  if (stats.isFile()) return { kind: 'open', fd, size: stats.size };
+  closeSync(fd);
+  return { kind: 'bad', entry: true, problem: { file: label, problem: 'is not a regular file' } };
+}
+
+/** Reads `length` bytes ending at the end of the file (all of it when length is the size). */
+function readEnd(opened: Opened, length: number, label: string): TextRead {
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return { kind: 'bad', entry: true, problem: { file: label, problem: 'is not a regular file' } };
-    if (stats.size > maxBytes) {
-      return { kind: 'bad', entry: true, problem: { file: label, problem: `is ${megabytes(stats.size)}, more than the ${megabytes(maxBytes)} baton reads of it; it was not read` } };
-    }
-    const buffer = Buffer.alloc(stats.size);
+    const buffer = Buffer.alloc(length);
     let offset = 0;
-    while (offset < buffer.length) {
-      const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
+    while (offset < length) {
+      const read = readSync(opened.fd, buffer, offset, length - offset, opened.size - length + offset);
       if (read === 0) break;
       offset += read;
     }
@@ -54,20 +59,42 @@ function readRegularFile(file: string, label: string, maxBytes: number): TextRea
   } catch (error) {
     return { kind: 'bad', entry: false, problem: { file: label, problem: `cannot be read: ${describeError(error)}` } };
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
+}
+
+function readRegularFile(file: string, label: string, maxBytes: number): TextRead {
+  const opened = openRegular(file, label);
+  if (opened.kind !== 'open') return opened;
+  if (opened.size > maxBytes) {
+    closeSync(opened.fd);
+    return { kind: 'bad', entry: true, problem: { file: label, problem: `is ${megabytes(opened.size)}, more than the ${megabytes(maxBytes)} baton reads of it; it was not read` } };
+  }
+  return readEnd(opened, opened.size, label);
+}
+
+/** Checks `file` and every folder above it (own-path.ts): missing, bad, or ready to open. */
+function checkOwn(paths: ProjectPaths, file: string, label: string): TextRead | null {
+  const inspection = inspectOwn(paths, file, 'file');
+  if (inspection.kind === 'missing') return { kind: 'missing' };
+  if (inspection.kind === 'present') return null;
+  const where = inspection.at === file ? inspection.what : `cannot be reached (${displayOwnPath(paths, inspection.at)} ${inspection.what})`;
+  return { kind: 'bad', entry: true, problem: { file: label, problem: where } };
 }
 
 /** One of baton's files under `.claude/`. A bad root folder throws UnsafeFolderError. */
 export function readOwnText(paths: ProjectPaths, file: string, options: { maxBytes?: number } = {}): TextRead {
   const label = displayOwnPath(paths, file);
-  const inspection = inspectOwn(paths, file, 'file');
-  if (inspection.kind === 'missing') return { kind: 'missing' };
-  if (inspection.kind === 'bad') {
-    const where = inspection.at === file ? '' : ` (${displayOwnPath(paths, inspection.at)} ${inspection.what})`;
-    return { kind: 'bad', entry: true, problem: { file: label, problem: where ? `cannot be reached${where}` : inspection.what } };
-  }
-  return readRegularFile(file, label, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  return checkOwn(paths, file, label) ?? readRegularFile(file, label, options.maxBytes ?? DEFAULT_MAX_BYTES);
+}
+
+/** The last `bytes` of one of baton's files (a long log's tail), with the same checks as readOwnText. */
+export function readOwnTail(paths: ProjectPaths, file: string, bytes: number): TextRead {
+  const label = displayOwnPath(paths, file);
+  const problem = checkOwn(paths, file, label);
+  if (problem) return problem;
+  const opened = openRegular(file, label);
+  return opened.kind === 'open' ? readEnd(opened, Math.min(opened.size, bytes), label) : opened;
 }
 
 export type JsonRead<T> =
