@@ -2,43 +2,46 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedContext } from '../machines/observations.js';
+import { readFileHistory } from '../services/file-history.js';
+import { describeProblem } from '../services/json-file.js';
 import type { ProjectPaths } from '../services/paths.js';
+import { notice } from '../services/storage/notices.js';
+import { listOwnDir, ownFileStats } from '../services/storage/write.js';
 
 /** Where the spec's script looks for summaries; read as a fallback so both tools agree. */
 export const SPEC_SUMMARY_DIR = '/tmp/summary';
 
-async function newestSummary(dir: string): Promise<string | null> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(dir)).filter((name) => /^session_.*\.md$/.test(name));
-  } catch {
-    return null;
-  }
+const SUMMARY_NAME = /^session_.*\.md$/;
+
+/** The newest of baton's own summaries: regular files in the real summaries folder. */
+async function newestOwnSummary(paths: ProjectPaths): Promise<string | null> {
+  const list = await listOwnDir(paths, paths.summaries);
+  if (list.kind !== 'ok') return null;
   let newest: { file: string; mtime: number } | null = null;
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const stat = await fs.stat(file).catch(() => null);
-    if (stat && (!newest || stat.mtimeMs > newest.mtime)) newest = { file, mtime: stat.mtimeMs };
+  for (const name of list.names.filter((item) => SUMMARY_NAME.test(item))) {
+    const file = path.join(paths.summaries, name);
+    const stats = ownFileStats(paths, file);
+    if (stats && (!newest || stats.mtimeMs > newest.mtime)) newest = { file, mtime: stats.mtimeMs };
   }
   return newest?.file ?? null;
 }
 
-async function readFileHistory(file: string): Promise<string[] | null> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    return null;
+/** The spec script's summary folder: only its newest file's name is reported, never its content. */
+async function newestSpecSummary(dir: string): Promise<string | null> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  let newest: { file: string; mtime: number } | null = null;
+  for (const name of names.filter((item) => SUMMARY_NAME.test(item))) {
+    const file = path.join(dir, name);
+    const stats = await fs.lstat(file).catch(() => null);
+    if (stats?.isFile() && (!newest || stats.mtimeMs > newest.mtime)) newest = { file, mtime: stats.mtimeMs };
   }
-  const list = Array.isArray(parsed) ? parsed : Array.isArray((parsed as { files?: unknown })?.files) ? (parsed as { files: unknown[] }).files : null;
-  if (!list) return null;
-  return list
-    .map((item) => (typeof item === 'string' ? item : typeof (item as { path?: unknown })?.path === 'string' ? (item as { path: string }).path : null))
-    .filter((item): item is string => item !== null)
-    .slice(0, 5);
+  return newest?.file ?? null;
 }
 
 export async function loadSessionContext(paths: ProjectPaths, specSummaryDir = SPEC_SUMMARY_DIR): Promise<LoadedContext> {
-  const [own, fileHistory] = await Promise.all([newestSummary(paths.summaries), readFileHistory(paths.fileHistory)]);
-  return { latestSummary: own ?? (await newestSummary(specSummaryDir)), fileHistory };
+  const history = readFileHistory(paths);
+  if (history.damage) notice(`${describeProblem(history.damage.problem)}; git's recent files are used instead (the next edit keeps the file aside)`);
+  const own = await newestOwnSummary(paths);
+  // No tracked files: the entry falls back to the files of git's recent commits.
+  return { latestSummary: own ?? (await newestSpecSummary(specSummaryDir)), fileHistory: history.files.length > 0 ? history.files.slice(0, 5) : null };
 }

@@ -4,7 +4,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
+import { takeNotices } from '../services/storage/notices.js';
 import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
+import { warn } from './output.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -208,5 +210,8 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = await main(argv);
   } catch (error) {
     process.exitCode = report(error, argv.includes('--json'));
+  } finally {
+    // What the storage layer did on its own (a bad file kept aside) is always told.
+    for (const message of takeNotices()) warn(message);
   }
 }

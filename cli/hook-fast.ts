@@ -7,12 +7,10 @@
  * anything else never blocks, so every other failure exits 1 with a message.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../services/atomic-file.js';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
-import { acquireLock } from '../services/lock.js';
+import { recordEdit } from '../services/file-history.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
 import { HookInputError, parseHookInput, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
@@ -21,7 +19,6 @@ export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact'] as const;
 
 const BLOCK = 2;
 const NON_BLOCKING_ERROR = 1;
-const FILE_HISTORY_LIMIT = 50;
 
 export function hookFailure(message: string): number {
   process.stderr.write(`baton hook: ${message}\n`);
@@ -98,15 +95,6 @@ export async function preToolUse(paths: ProjectPaths, text: string): Promise<num
   return BLOCK;
 }
 
-function readHistory(paths: ProjectPaths): string[] {
-  try {
-    const parsed = JSON.parse(readFileSync(paths.fileHistory, 'utf8')) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
-  } catch {
-    return []; // first edit, or a file we rewrite whole
-  }
-}
-
 /** Most recent first, no duplicates, bounded; paths relative to the project. */
 export async function postToolUse(paths: ProjectPaths, input: PostToolUseInput): Promise<number> {
   const toolInput = input.tool_input as Record<string, unknown>;
@@ -114,17 +102,7 @@ export async function postToolUse(paths: ProjectPaths, input: PostToolUseInput):
   if (typeof file !== 'string') return 0;
   const relative = projectRelative(paths.root, input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root, file);
   if (relative === null || relative.startsWith('.claude/progress/')) return 0;
-  // Editing the same file again (the common case) changes nothing: no lock, no write.
-  if (readHistory(paths)[0] === relative) return 0;
-  await mkdir(paths.progressDir, { recursive: true });
-  const lock = await acquireLock(paths.lock, { timeoutMs: 2_000 });
-  try {
-    const history = readHistory(paths);
-    const next = [relative, ...history.filter((item) => item !== relative)].slice(0, FILE_HISTORY_LIMIT);
-    await writeFileAtomic(paths.fileHistory, `${JSON.stringify(next, null, 2)}\n`, { durable: false });
-  } finally {
-    await lock.release();
-  }
+  await recordEdit(paths, relative);
   return 0;
 }
 

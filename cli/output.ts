@@ -21,3 +21,8 @@ export function printJson(value: unknown): void {
 export function println(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** A warning for the user, on stderr so that stdout stays the command's answer. */
+export function warn(message: string): void {
+  process.stderr.write(`baton: warning: ${message}\n`);
+}

@@ -3,14 +3,13 @@
  * summary and the metrics row are built from what was recorded (the event log, the
  * feature list, git), never guessed.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { countFeatures, findFeature, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
-import { removeStrayTempFiles, writeFileAtomic } from './atomic-file.js';
 import { readLog, type LogEntry } from './event-log.js';
 import { loadFeatureList } from './feature-list.js';
+import { readFileHistory } from './file-history.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
 import {
@@ -23,6 +22,8 @@ import {
   type SessionRecord,
 } from './session-record.js';
 import { readStateFile } from './session.js';
+import { removeStrayTempFiles } from './storage/cleanup.js';
+import { writeOwnFile } from './storage/write.js';
 import type { StateFile } from './state-file.js';
 
 export interface GitFacts {
@@ -151,15 +152,6 @@ export function summaryFile(paths: ProjectPaths, record: SessionRecord): string 
   return path.join(paths.summaries, `session_${stamp}_${record.session_id.slice(0, 8)}.md`);
 }
 
-async function readFileHistory(paths: ProjectPaths): Promise<string[]> {
-  try {
-    const parsed = JSON.parse(await fs.readFile(paths.fileHistory, 'utf8')) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 export interface EndOutcome {
   ended: boolean;
   /** Why nothing was done, when nothing was. */
@@ -208,9 +200,8 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const list = await loadFeatureList(paths).catch(() => null);
   const descriptions = new Map((list?.features ?? []).map((feature) => [feature.id, feature.description]));
   const file = summaryFile(paths, ended);
-  await fs.mkdir(paths.summaries, { recursive: true });
-  await writeFileAtomic(file, renderSummary(facts, await options.git(ended.start_head), descriptions, await readFileHistory(paths)));
-  await removeStrayTempFiles(paths.progressDir);
+  await writeOwnFile(paths, file, renderSummary(facts, await options.git(ended.start_head), descriptions, readFileHistory(paths).files));
+  await removeStrayTempFiles(paths, paths.progressDir);
   return { ended: true, record: ended, summary: displayPath(paths, file), row, commit, dirtyState };
 }
 

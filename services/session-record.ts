@@ -8,10 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
-import { acquireLock } from './lock.js';
+import type { FileProblem } from './json-file.js';
 import type { ProjectPaths } from './paths.js';
+import { keepDamagedAside } from './storage/damaged.js';
+import { acquireLock } from './storage/lock.js';
+import { displayOwnPath } from './storage/own-path.js';
+import { readOwnJson } from './storage/read.js';
+import { writeOwnFile } from './storage/write.js';
 
 export interface SessionRecord {
   session_id: string;
@@ -50,23 +53,6 @@ export interface MetricsRow {
   gate_refusals: number;
 }
 
-export function sessionFile(paths: ProjectPaths): string {
-  return path.join(paths.progressDir, 'session.json');
-}
-
-export function metricsFile(paths: ProjectPaths): string {
-  return path.join(paths.progressDir, 'metrics.json');
-}
-
-export async function readSessionRecord(paths: ProjectPaths): Promise<SessionRecord | null> {
-  try {
-    const record = JSON.parse(await fs.readFile(sessionFile(paths), 'utf8')) as SessionRecord;
-    return typeof record.session_id === 'string' ? record : null;
-  } catch {
-    return null;
-  }
-}
-
 export function newSessionRecord(options: { sessionId?: string; source: string; startRevision: number; startHead: string | null; transcriptPath?: string | null; now?: Date }): SessionRecord {
   return {
     session_id: options.sessionId ?? randomUUID(),
@@ -86,32 +72,127 @@ export function newSessionRecord(options: { sessionId?: string; source: string; 
   };
 }
 
-/** Read-modify-write of session.json under the progress lock. */
+// Hand-written checks, not zod: these run in the per-tool-call hooks.
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+const orNull = <T>(check: (value: unknown) => value is T) => (value: unknown): value is T | null => value === null || check(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+const RECORD_FIELDS: { [K in keyof SessionRecord]: (value: unknown) => boolean } = {
+  session_id: isString,
+  source: isString,
+  started_at: isString,
+  start_revision: isCount,
+  start_head: orNull(isString),
+  ended_at: orNull(isString),
+  end_revision: orNull(isCount),
+  last_action: orNull(isString),
+  compressions: (value) => isCount((value as { manual?: unknown })?.manual) && isCount((value as { auto?: unknown })?.auto),
+  gate_refusals: isCount,
+  tokens_used: orNull(isCount),
+  transcript_path: orNull(isString),
+  decisions: isStrings,
+  blockers: isStrings,
+};
+
+/** What a record file holds: the fields that are right, the defaults for the others, and which those were. */
+export function salvageSessionRecord(value: unknown): { record: SessionRecord; wrong: string[] } | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !isString((value as { session_id?: unknown }).session_id)) return null;
+  const given = value as Record<string, unknown>;
+  const defaults = newSessionRecord({ sessionId: given.session_id as string, source: 'unknown', startRevision: 0, startHead: null, now: new Date(0) });
+  const record = { ...given } as Record<string, unknown>;
+  const wrong: string[] = [];
+  for (const [field, check] of Object.entries(RECORD_FIELDS)) {
+    if (check(given[field])) continue;
+    if (given[field] !== undefined) wrong.push(field);
+    record[field] = defaults[field as keyof SessionRecord];
+  }
+  return { record: record as unknown as SessionRecord, wrong };
+}
+
+type Damage = { problem: FileProblem; recovered: string };
+
+/** session.json as far as it can be read, and what is wrong with it. */
+export function loadSessionRecord(paths: ProjectPaths): { record: SessionRecord | null; damage: Damage | null } {
+  const read = readOwnJson(paths, paths.session);
+  if (read.kind === 'missing') return { record: null, damage: null };
+  if (read.kind === 'invalid') return { record: null, damage: { problem: read.problem, recovered: "none of it could be read back (the open session's decisions and blockers are in the kept file)" } };
+  const salvaged = salvageSessionRecord(read.value);
+  if (!salvaged) return { record: null, damage: { problem: { file: displayOwnPath(paths, paths.session), problem: 'is not a session record (no session_id)' }, recovered: 'nothing could be recovered from it' } };
+  if (salvaged.wrong.length === 0) return { record: salvaged.record, damage: null };
+  const problem = { file: displayOwnPath(paths, paths.session), location: salvaged.wrong.join(', '), problem: 'has the wrong type' };
+  return { record: salvaged.record, damage: { problem, recovered: 'kept its other fields' } };
+}
+
+export function readSessionRecord(paths: ProjectPaths): SessionRecord | null {
+  return loadSessionRecord(paths).record;
+}
+
+/** Read-modify-write of session.json under the progress lock; a damaged file is kept aside before it is replaced. */
 export async function updateSessionRecord(paths: ProjectPaths, update: (record: SessionRecord | null) => SessionRecord | null): Promise<SessionRecord | null> {
-  await fs.mkdir(paths.progressDir, { recursive: true });
-  const lock = await acquireLock(paths.lock);
+  const lock = await acquireLock(paths);
   try {
-    const next = update(await readSessionRecord(paths));
-    if (next) await writeFileAtomic(sessionFile(paths), `${JSON.stringify(next, null, 2)}\n`);
+    const { record, damage } = loadSessionRecord(paths);
+    const next = update(record);
+    if (next) {
+      if (damage) await keepDamagedAside(paths, paths.session, damage.problem, damage.recovered);
+      await writeOwnFile(paths, paths.session, `${JSON.stringify(next, null, 2)}\n`);
+    }
     return next;
   } finally {
     await lock.release();
   }
 }
 
-export async function readMetrics(paths: ProjectPaths): Promise<MetricsRow[]> {
-  try {
-    const parsed = JSON.parse(await fs.readFile(metricsFile(paths), 'utf8')) as { sessions?: MetricsRow[] };
-    return Array.isArray(parsed.sessions) ? parsed.sessions : [];
-  } catch {
-    return [];
-  }
+const METRICS_FIELDS: { [K in keyof MetricsRow]: (value: unknown) => boolean } = {
+  session_id: isString,
+  started_at: isString,
+  ended_at: orNull(isString),
+  ended_by: (value) => value === 'handoff' || value === 'never',
+  health_status: isString,
+  states_visited: isStrings,
+  compressions: isCount,
+  retries: isCount,
+  tokens_used: orNull(isCount),
+  features_completed: isCount,
+  health_checks_passed: isCount,
+  health_checks_failed: isCount,
+  gate_refusals: isCount,
+};
+
+const isMetricsRow = (row: unknown): row is MetricsRow =>
+  Boolean(row) && typeof row === 'object' && Object.entries(METRICS_FIELDS).every(([field, check]) => check((row as Record<string, unknown>)[field]));
+
+export interface MetricsRead {
+  rows: MetricsRow[];
+  damage: Damage | null;
+}
+
+/** metrics.json's rows; a damaged file gives the rows that are whole, and says what is wrong. */
+export function readMetrics(paths: ProjectPaths): MetricsRead {
+  const read = readOwnJson<{ sessions?: unknown }>(paths, paths.metrics);
+  if (read.kind === 'missing') return { rows: [], damage: null };
+  if (read.kind === 'invalid') return { rows: [], damage: { problem: read.problem, recovered: 'none of its rows could be read back' } };
+  const sessions = read.value?.sessions;
+  const file = displayOwnPath(paths, paths.metrics);
+  if (!Array.isArray(sessions)) return { rows: [], damage: { problem: { file, location: 'sessions', problem: 'must be an array of rows' }, recovered: 'none of its rows could be read back' } };
+  const rows = sessions.filter(isMetricsRow);
+  if (rows.length === sessions.length) return { rows, damage: null };
+  const bad = sessions.map((row, index) => (isMetricsRow(row) ? null : index)).filter((index) => index !== null);
+  return { rows, damage: { problem: { file, location: bad.map((index) => `sessions[${index}]`).join(', '), problem: 'not a metrics row' }, recovered: `recovered ${rows.length} of its ${sessions.length} rows` } };
 }
 
 /** One row per session id: a second handoff of the same session replaces its row. */
 export async function upsertMetrics(paths: ProjectPaths, row: MetricsRow): Promise<void> {
-  const rows = (await readMetrics(paths)).filter((existing) => existing.session_id !== row.session_id);
-  await writeFileAtomic(metricsFile(paths), `${JSON.stringify({ sessions: [...rows, row] }, null, 2)}\n`);
+  const lock = await acquireLock(paths);
+  try {
+    const { rows, damage } = readMetrics(paths);
+    if (damage) await keepDamagedAside(paths, paths.metrics, damage.problem, damage.recovered);
+    const kept = rows.filter((existing) => existing.session_id !== row.session_id);
+    await writeOwnFile(paths, paths.metrics, `${JSON.stringify({ sessions: [...kept, row] }, null, 2)}\n`);
+  } finally {
+    await lock.release();
+  }
 }
 
 /**

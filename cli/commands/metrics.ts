@@ -1,6 +1,8 @@
+import { EXIT } from '../../services/errors.js';
+import { describeProblem } from '../../services/json-file.js';
 import { readMetrics, type MetricsRow } from '../../services/session-record.js';
 import type { CommandContext } from '../context.js';
-import { printJson, println } from '../output.js';
+import { printJson, println, warn } from '../output.js';
 
 const NUMERIC = ['compressions', 'retries', 'tokens_used', 'features_completed', 'health_checks_passed', 'health_checks_failed', 'gate_refusals'] as const;
 
@@ -11,14 +13,17 @@ export function totals(rows: MetricsRow[]) {
 }
 
 export async function run(context: CommandContext): Promise<number> {
-  const rows = await readMetrics(context.paths);
+  const { rows, damage } = readMetrics(context.paths);
+  // A damaged file still shows what could be read of it; the exit code says it was damaged.
+  const code = damage ? EXIT.BAD_FILE : EXIT.OK;
+  if (damage) warn(`${describeProblem(damage.problem)}; showing what could be read (${damage.recovered}); the next handoff keeps the file aside and writes a new one`);
   if (context.json) {
-    printJson({ sessions: rows, totals: totals(rows) });
-    return 0;
+    printJson({ sessions: rows, totals: totals(rows), problem: damage ? describeProblem(damage.problem) : null });
+    return code;
   }
   if (rows.length === 0) {
     println('no sessions handed off yet (`baton end`, or the Stop / SessionEnd hooks)');
-    return 0;
+    return code;
   }
   const header = ['session', 'started', 'min', 'health', 'states', 'done', 'retries', 'compress', 'tokens', 'health ok/fail', 'refusals'];
   const table = rows.map((row) => [
@@ -38,5 +43,5 @@ export async function run(context: CommandContext): Promise<number> {
   table.push(['total', `${t.sessions} sessions`, String(Math.round(t.duration_minutes)), '', '', String(t.features_completed), String(t.retries), String(t.compressions), String(t.tokens_used), `${t.health_checks_passed}/${t.health_checks_failed}`, String(t.gate_refusals)]);
   const widths = header.map((title, column) => Math.max(title.length, ...table.map((row) => row[column]!.length)));
   for (const row of [header, ...table]) println(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-  return 0;
+  return code;
 }
