@@ -1,12 +1,15 @@
 /** What SessionStart tells the agent: short and specific, built from the entry report. */
-import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { EntryReport } from '../services/entry-report.js';
 import type { ProjectPaths } from '../services/paths.js';
+import { readOwnText } from '../services/storage/read.js';
 import { nextStep } from './commands/entry.js';
 
-/** The numbered steps under "## Next Session" in a summary. */
-export async function summaryNextSteps(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch(() => '');
+/** The numbered steps under "## Next Session" in one of baton's own summaries (never a file from elsewhere). */
+function summaryNextSteps(paths: ProjectPaths, file: string): string[] {
+  if (path.dirname(file) !== paths.summaries) return [];
+  const read = readOwnText(paths, file);
+  const text = read.kind === 'ok' ? read.text : '';
   const section = text.split(/^## Next Session\s*$/m)[1]?.split(/^## /m)[0] ?? '';
   return section
     .split('\n')
@@ -26,11 +29,12 @@ export async function buildAgentContext(paths: ProjectPaths, report: EntryReport
   }
   lines.push(`Do now: ${nextStep(report)}`);
   if (report.latest_summary) {
-    const steps = await summaryNextSteps(report.latest_summary);
+    const steps = summaryNextSteps(paths, report.latest_summary);
     if (steps.length) lines.push(`Last session's next steps (${report.latest_summary}):\n${steps.join('\n')}`);
   }
   if (report.recent_files.length) lines.push(`Recent files: ${report.recent_files.join(', ')}`);
   lines.push(`Skill to load: ${report.skill}`);
+  if (report.warnings.length) lines.push(`Warnings:\n${report.warnings.slice(0, 5).map((warning) => `- ${warning}`).join('\n')}${report.warnings.length > 5 ? `\n- and ${report.warnings.length - 5} more (baton entry shows them all)` : ''}`);
   if (!report.trust.trusted) lines.push(report.trust.message);
   lines.push('Report progress with baton: `baton features start ID`, `baton features done ID` (runs the tests), `baton send EVENT --data JSON`; `baton status` shows where things stand.');
   return lines.join('\n');

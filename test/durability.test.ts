@@ -5,7 +5,7 @@
  *      revision that goes backwards, or an acknowledged (exit 0) event missing from
  *      events.jsonl / state.json; only actor-running events may leave `dirty`.
  *   2. 4 processes sending at once lose no update: revisions 1..N, no gaps or repeats.
- *   3. A lock whose holder (baton's own acquireLock, bundled from services/lock.ts) was
+ *   3. A lock whose holder (baton's own acquireLock, bundled from services/storage/lock.ts) was
  *      SIGKILLed heals at once (no stale timeout).
  *   4. Injected I/O errors (ENOSPC on write, EIO on fsync, EACCES/EIO on rename) fail the
  *      command with a message naming the step, leave state.json byte-identical, and the
@@ -401,11 +401,11 @@ describe('durability with the real CLI as separate processes', () => {
   it('3. a lock whose holder was SIGKILLed does not make the next send wait', async () => {
     const project = await sessionProject();
     const lockFile = project.file(`${PROGRESS}/.lock`);
-    // The holder takes the lock with baton's own acquireLock (services/lock.ts, bundled as the CLI is), then hangs.
+    // The holder takes the lock with baton's own acquireLock (services/storage/lock.ts, bundled as the CLI is), then hangs.
     const holderScript = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'baton-lock-holder-')), 'holder.mjs');
     await build({
       stdin: {
-        contents: `import { acquireLock } from './services/lock.ts'; await acquireLock(process.argv[2]); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`,
+        contents: `import { acquireLock } from './services/storage/lock.ts'; import { projectPaths } from './services/paths.ts'; await acquireLock(projectPaths(process.argv[2])); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`,
         resolveDir: REPO_ROOT,
         loader: 'ts',
       },
@@ -416,7 +416,7 @@ describe('durability with the real CLI as separate processes', () => {
       outfile: holderScript,
       logLevel: 'warning',
     });
-    const holder = spawn(process.execPath, [holderScript, lockFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [holderScript, project.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       holder.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('locked') && resolve());
       holder.on('close', (code) => reject(new Error(`lock holder exited early (${code})`)));

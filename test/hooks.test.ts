@@ -312,11 +312,24 @@ describe('baton hooks install', () => {
     expect(await project.readJson('.claude/config/project.json')).toMatchObject({ project_type: 'node', test_command: 'npm test --silent' });
     expect(await project.readJson('.claude/progress/feature-list.json')).toEqual({ features: [] });
     expect((await project.readJson('.claude/settings.json')).hooks.SessionStart).toHaveLength(1);
-    expect(result.stdout).toContain('trusted project.json\'s commands: test_command: npm test --silent');
+    expect(result.stdout).toContain('trusted the commands baton wrote into project.json: test_command: npm test --silent');
     expect((await baton(['entry', '--json'], { cwd: project.dir })).json().trust.trusted).toBe(true);
     await project.write('.claude/config/project.json', { test_command: 'mine' });
     await baton(['init'], { cwd: project.dir });
     expect(await project.readJson('.claude/config/project.json')).toEqual({ test_command: 'mine' });
+  });
+
+  it('baton init on a clone that came with a project.json shows its commands and does not trust them', async () => {
+    const project = await makeProject();
+    await project.write('.claude/config/project.json', { health_check: 'touch pwned' });
+    const result = await baton(['init', '--json'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.json()).toMatchObject({ trusted: false, commands: { health_check: 'touch pwned' } });
+    expect(result.json().done.at(-1)).toContain('did NOT trust the project.json that was already here; review its commands (health_check: touch pwned), then run `baton trust`');
+    const entry = (await baton(['entry', '--json'], { cwd: project.dir })).json();
+    expect(entry.trust.trusted).toBe(false);
+    expect(entry.health.status).toBe('UNKNOWN');
+    await expect(fs.access(project.file('pwned'))).rejects.toThrow();
   });
 });
 

@@ -4,13 +4,13 @@
  * through the states (events.jsonl), the features (feature-list.json) and, when present,
  * session metrics (metrics.json). A missing or unreadable file becomes a note, never a failure.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readLog, type LogEntry } from '../services/event-log.js';
 import { loadFeatureList, type Feature } from '../services/feature-list.js';
 import { describeError } from '../services/errors.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { readStateFile } from '../services/session.js';
+import { readOwnText, readProjectText } from '../services/storage/read.js';
 import { activePaths } from './graph.js';
 
 export interface CurrentState {
@@ -104,19 +104,17 @@ export async function readCurrentState(paths: ProjectPaths, now: Date): Promise<
   }
 }
 
-async function readMetrics(paths: ProjectPaths): Promise<MetricsView> {
-  const file = path.join(paths.progressDir, 'metrics.json');
-  const view: MetricsView = { found: false, file: path.relative(paths.root, file), sessions: null, raw: null, problem: null };
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') view.problem = `cannot be read: ${describeError(error)}`;
+function readMetrics(paths: ProjectPaths): MetricsView {
+  const view: MetricsView = { found: false, file: path.relative(paths.root, paths.metrics), sessions: null, raw: null, problem: null };
+  const read = readOwnText(paths, paths.metrics);
+  if (read.kind === 'missing') return view;
+  if (read.kind === 'bad') {
+    view.problem = read.problem.problem;
     return view;
   }
   view.found = true;
   try {
-    view.raw = JSON.parse(text);
+    view.raw = JSON.parse(read.text);
   } catch (error) {
     view.problem = `not valid JSON: ${describeError(error)}`;
     return view;
@@ -128,14 +126,15 @@ async function readMetrics(paths: ProjectPaths): Promise<MetricsView> {
 }
 
 /** The name in package.json, else the directory's name. */
-async function projectName(root: string): Promise<string> {
+function projectName(paths: ProjectPaths): string {
+  const read = readProjectText(paths, 'package.json');
   try {
-    const name = (JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    const name = read.kind === 'ok' ? (JSON.parse(read.text) as { name?: unknown }).name : undefined;
     if (typeof name === 'string' && name.trim() !== '') return name.trim();
   } catch {
-    // no package.json, or not JSON: the directory name will do
+    // not JSON: the directory name will do
   }
-  return path.basename(root);
+  return path.basename(paths.root);
 }
 
 export async function loadProjectView(paths: ProjectPaths, now: Date = new Date()): Promise<ProjectView> {
@@ -183,7 +182,7 @@ export async function loadProjectView(paths: ProjectPaths, now: Date = new Date(
   }
 
   return {
-    name: await projectName(paths.root),
+    name: projectName(paths),
     dir: paths.root,
     generatedAt: now.toISOString(),
     current,
@@ -193,6 +192,6 @@ export async function loadProjectView(paths: ProjectPaths, now: Date = new Date(
     logProblems,
     features,
     featuresProblem,
-    metrics: await readMetrics(paths),
+    metrics: readMetrics(paths),
   };
 }

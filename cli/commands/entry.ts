@@ -4,6 +4,7 @@ import { buildEntryReport, type EntryReport } from '../../services/entry-report.
 import { loadFeatureList } from '../../services/feature-list.js';
 import { beginSession } from '../../services/handoff.js';
 import { applyEvent } from '../../services/session.js';
+import { takeNotices } from '../../services/storage/notices.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
 
@@ -29,6 +30,8 @@ export async function runEntry(context: CommandContext, agentSession: { sessionI
     startHead: outcome.snapshot.context.git?.head ?? null,
     now: session.now(),
   });
+  // What the storage layer set aside on its way (a link, a damaged file) belongs in the report.
+  report.warnings.push(...takeNotices());
   if (started.abandoned) report.warnings.push(`session ${started.abandoned.session_id} (started ${started.abandoned.started_at}) never handed off; its metrics were closed as ended_by "never"`);
   return report;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { countFeatures } from '../../machines/features.js';
-import { moveAside } from '../../services/atomic-file.js';
+import { moveOwnAside } from '../../services/storage/write.js';
 import { UsageError } from '../../services/errors.js';
 import { addFeature, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
 import { readStateFile } from '../../services/session.js';
@@ -82,7 +82,7 @@ async function importFile(context: CommandContext, args: string[]): Promise<numb
   const replace = Boolean(context.options.replace);
   const outcome = await editFeatureList(context.paths, async (current) => {
     let keptAs: string | null = null;
-    if (replace && current) keptAs = await moveAside(context.paths.features, 'replaced');
+    if (replace && current) keptAs = await moveOwnAside(context.paths, context.paths.features, 'replaced');
     const merged = mergeImport(replace ? null : current, imported);
     return { list: merged.list, result: { added: merged.added.map((feature) => feature.id), skipped: merged.skipped, keptAs } };
   });

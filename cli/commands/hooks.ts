@@ -1,9 +1,9 @@
-import { promises as fs, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../services/atomic-file.js';
 import { installHooks, uninstallHooks, type Settings } from '../../services/claude-settings.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
-import { parseJsonText } from '../../services/json-file.js';
+import { readOwnJson } from '../../services/storage/read.js';
+import { writeOwnFile } from '../../services/storage/write.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -17,30 +17,26 @@ export function batonCommand(args: string): string {
   return `"${process.execPath}" "${script}" ${args}`;
 }
 
-async function readSettings(file: string, label: string): Promise<{ settings: Settings; text: string | null }> {
-  const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  if (text === null) return { settings: {}, text: null };
-  const parsed = parseJsonText(label, text);
-  if (!parsed.ok) throw new BadFileError(parsed.problem.file, parsed.problem.problem, parsed.problem.location, 'fix it first; baton has not changed it');
-  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) throw new BadFileError(label, 'must be a JSON object');
-  return { settings: parsed.value as Settings, text };
+/** Claude Code's settings file: the user's, so a bad one (or a link, which could point anywhere) stops the install untouched. */
+function readSettings(context: CommandContext, file: string): { settings: Settings; text: string | null } {
+  const read = readOwnJson(context.paths, file);
+  if (read.kind === 'missing') return { settings: {}, text: null };
+  if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'fix it first (a link: replace it with the file itself); baton has not changed it');
+  if (!read.value || typeof read.value !== 'object' || Array.isArray(read.value)) throw new BadFileError(path.relative(context.paths.root, file), 'must be a JSON object', undefined, 'fix it first; baton has not changed it');
+  return { settings: read.value as Settings, text: read.raw };
 }
 
 /** Installs or removes baton's hooks; shared with `baton init`. */
 export async function changeHooks(context: CommandContext, action: 'install' | 'uninstall', statusLine = true) {
   const file = settingsPath(context);
   const label = path.relative(context.paths.root, file);
-  const { settings, text } = await readSettings(file, label);
+  const { settings, text } = readSettings(context, file);
   const result = action === 'install' ? { ...installHooks(settings, batonCommand, { statusLine }), removed: 0 } : { ...uninstallHooks(settings), statusLineKept: false };
   const next = `${JSON.stringify(result.settings, null, 2)}\n`;
   const changed = next !== text;
   if (changed) {
-    await fs.mkdir(path.dirname(file), { recursive: true });
     // The user's previous settings stay beside it.
-    await writeFileAtomic(file, next, { backup: `${file}.bak` });
+    await writeOwnFile(context.paths, file, next, { backup: `${file}.bak` });
   }
   return { file: label, changed, statusLineKept: result.statusLineKept, removed: result.removed };
 }

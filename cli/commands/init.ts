@@ -1,21 +1,25 @@
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../services/atomic-file.js';
-import { loadConfig } from '../../services/config.js';
+import { configuredCommands, loadConfig } from '../../services/config.js';
 import { mergeImport, readImportFile, saveFeatureList } from '../../services/feature-list.js';
+import type { ProjectPaths } from '../../services/paths.js';
+import { inspectOwn } from '../../services/storage/own-path.js';
+import { readProjectText } from '../../services/storage/read.js';
+import { writeOwnFile } from '../../services/storage/write.js';
 import { grantTrust } from '../../services/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 import { changeHooks } from './hooks.js';
 
 /** The test command a project most likely uses, from its own files. */
-export function detectProject(root: string): { project_type?: string; test_command?: string } {
-  const has = (name: string) => existsSync(path.join(root, name));
+function detectProject(paths: ProjectPaths): { project_type?: string; test_command?: string } {
+  const has = (name: string) => existsSync(path.join(paths.root, name));
   if (has('package.json')) {
+    const read = readProjectText(paths, 'package.json');
     try {
-      const test = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { test?: string } }).scripts?.test;
-      const placeholder = test?.includes('no test specified');
-      return { project_type: 'node', ...(test && !placeholder ? { test_command: 'npm test --silent' } : {}) };
+      const test = read.kind === 'ok' ? (JSON.parse(read.text) as { scripts?: { test?: unknown } }).scripts?.test : undefined;
+      const placeholder = typeof test === 'string' && test.includes('no test specified');
+      return { project_type: 'node', ...(typeof test === 'string' && !placeholder ? { test_command: 'npm test --silent' } : {}) };
     } catch {
       return { project_type: 'node' };
     }
@@ -26,24 +30,29 @@ export function detectProject(root: string): { project_type?: string; test_comma
   return {};
 }
 
-/** `baton init`: config, feature list, hooks and trust in one step; never overwrites what exists. */
+/**
+ * `baton init`: config, feature list, hooks in one step; never overwrites what exists. It
+ * trusts only a project.json it wrote itself in this run (its commands are shown): one that
+ * came with the repository was written by someone else, so the user reviews it and runs
+ * `baton trust`.
+ */
 export async function run(context: CommandContext): Promise<number> {
   const { paths } = context;
   const done: string[] = [];
   // Read the import first: a bad file stops init before it has written anything.
   const importFile = context.options.import as string | undefined;
   const imported = importFile ? await readImportFile(importFile) : [];
-  if (!existsSync(paths.config)) {
-    const config = { ...detectProject(paths.root), timeout_seconds: { health_check: 5, smoke_test: 60, full_test: 300 } };
-    await fs.mkdir(paths.configDir, { recursive: true });
-    await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+  // Whatever is there (a file, a link, a folder) is not baton's to replace.
+  const wroteConfig = inspectOwn(paths, paths.config, 'file').kind === 'missing';
+  if (wroteConfig) {
+    const config = { ...detectProject(paths), timeout_seconds: { health_check: 5, smoke_test: 60, full_test: 300 } };
+    await writeOwnFile(paths, paths.config, `${JSON.stringify(config, null, 2)}\n`);
     done.push(`wrote ${path.relative(paths.root, paths.config)}${config.test_command ? ` (test_command: ${config.test_command})` : ''}`);
   } else done.push(`kept your ${path.relative(paths.root, paths.config)}`);
 
-  if (!existsSync(paths.features) || importFile) {
+  if (inspectOwn(paths, paths.features, 'file').kind === 'missing' || importFile) {
     const { loadFeatureList } = await import('../../services/feature-list.js');
     const merged = mergeImport(await loadFeatureList(paths), imported);
-    await fs.mkdir(paths.progressDir, { recursive: true });
     await saveFeatureList(paths, merged.list);
     done.push(importFile ? `imported ${merged.added.length} feature(s) from ${importFile}` : `wrote an empty ${path.relative(paths.root, paths.features)}`);
   } else done.push(`kept your ${path.relative(paths.root, paths.features)}`);
@@ -51,13 +60,18 @@ export async function run(context: CommandContext): Promise<number> {
   const hooks = await changeHooks(context, 'install');
   done.push(hooks.changed ? `installed hooks in ${hooks.file}` : `hooks already in ${hooks.file}`);
 
-  // The config baton just wrote (or the one you had): trusting it is what init is for; its commands are shown.
   const config = await loadConfig(paths);
-  await grantTrust(paths, config);
-  const commands = ['health_check', 'init_script', 'test_command', 'smoke_test'].filter((field) => config.raw[field as keyof typeof config.raw]);
-  done.push(commands.length ? `trusted project.json's commands: ${commands.map((field) => `${field}: ${String(config.raw[field as keyof typeof config.raw])}`).join('; ')}` : 'project.json has no commands yet (nothing to trust)');
+  const fields = configuredCommands(config);
+  const shown = fields.map((field) => `${field}: ${String(config.raw[field])}`).join('; ');
+  let trusted = false;
+  if (fields.length === 0) done.push('project.json has no commands yet (nothing to trust)');
+  else if (wroteConfig) {
+    await grantTrust(paths, config);
+    trusted = true;
+    done.push(`trusted the commands baton wrote into project.json: ${shown}`);
+  } else done.push(`did NOT trust the project.json that was already here; review its commands (${shown}), then run \`baton trust\` to let them run`);
 
-  if (context.json) printJson({ done });
+  if (context.json) printJson({ done, trusted, commands: Object.fromEntries(fields.map((field) => [field, config.raw[field]])) });
   else {
     for (const line of done) println(`- ${line}`);
     println('Next: add features (`baton features add "..."`), then `baton entry`.');
