@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { ensureProgressGitignore } from '../../services/commit-scope.js';
 import { buildEntryReport, type EntryReport } from '../../services/entry-report.js';
 import { loadFeatureList } from '../../services/feature-list.js';
 import { beginSession } from '../../services/handoff.js';
@@ -7,13 +7,10 @@ import { applyEvent } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
 
-/** Files baton may leave mid-write or while holding its lock; never worth committing. */
-const PROGRESS_GITIGNORE = '# written by baton\n*.tmp\n.lock\n.lock.*\n';
-
 async function prepareDirectories(context: CommandContext): Promise<void> {
   await fs.mkdir(context.paths.progressDir, { recursive: true });
   await fs.mkdir(context.paths.configDir, { recursive: true });
-  await fs.writeFile(path.join(context.paths.progressDir, '.gitignore'), PROGRESS_GITIGNORE, { flag: 'wx' }).catch(() => undefined);
+  await ensureProgressGitignore(context.paths.progressDir);
 }
 
 /** The entry protocol, and the start (or continuation) of the agent session it opens. */
