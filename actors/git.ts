@@ -1,7 +1,7 @@
 /**
- * Git operations baton performs: the feature commit and the rollback. Agent-supplied text
- * (feature ids, messages) never reaches git as an option: messages go through a file,
- * revisions after --end-of-options.
+ * Git operations baton performs: the feature and handoff commits and the rollback.
+ * Agent-supplied text (feature ids, messages, file names) never reaches git as an option:
+ * messages and file lists go through stdin, revisions after --end-of-options.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
