@@ -1,7 +1,7 @@
 /** The real world behind the machine's invoked actors, for one project. */
-import { loadFeatureList, toProgress } from '../services/feature-list.js';
+import { loadFeatureList, serializeFeatureList, toProgress, withProgress } from '../services/feature-list.js';
 import type { ResolvedConfig } from '../services/config.js';
-import type { ProjectPaths } from '../services/paths.js';
+import { displayPath, type ProjectPaths } from '../services/paths.js';
 import type { WorldActors } from '../services/session.js';
 import type { TrustDecision } from '../services/trust.js';
 import { ensureDevEnv } from './dev-env.js';
@@ -44,8 +44,17 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
       }),
     async commitFeature(featureId) {
       if (!featureId) return { status: 'skipped', featureId, detail: 'no feature under test' };
-      const feature = (await loadFeatureList(paths))?.features.find((item) => item.id === featureId);
-      return commitFeature(paths.root, featureId, feature?.description ?? '', config.raw.commit_after_feature ?? true);
+      // The machine commits only after the tests passed; the file on disk says so right after the commit.
+      const list = await loadFeatureList(paths);
+      const feature = list?.features.find((item) => item.id === featureId);
+      const featureList = list && feature ? { path: displayPath(paths, paths.features), text: serializeFeatureList(withProgress(list, [{ ...feature, status: 'tested' }])) } : null;
+      return commitFeature(paths.root, {
+        featureId,
+        description: feature?.description ?? '',
+        enabled: config.raw.commit_after_feature ?? true,
+        scope: config.commitScope,
+        featureList,
+      });
     },
   };
 }

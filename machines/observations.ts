@@ -74,7 +74,8 @@ export interface TestRunReport {
 }
 
 export interface CommitReport {
-  status: 'committed' | 'skipped' | 'failed';
+  /** refused: it would add more new files than commit_max_files allows (detail says how to allow it). */
+  status: 'committed' | 'skipped' | 'failed' | 'refused';
   featureId: string | null;
   sha?: string;
   detail: string;

@@ -28,6 +28,11 @@ export const projectConfigSchema = z
     checkpoint_interval_seconds: z.number().int().min(0).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
     commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
     commit_on_end: z.boolean().optional().describe('Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default false)'),
+    commit_exclude: z
+      .array(z.string().trim().min(1, 'must be a non-empty .gitignore pattern'))
+      .optional()
+      .describe("New files baton's commits leave out, as .gitignore patterns from the project root, on top of the built-in list (node_modules/, dist/, .env, ...); a \"!pattern\" takes one back"),
+    commit_max_files: z.number().int().min(0).optional().describe('The most new files one baton commit may add; past it the commit is refused (default 200, 0 = no limit)'),
     protected_paths: z.array(z.string().min(1)).optional().describe('Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ["src/**"])'),
   })
   .describe('baton project configuration (.claude/config/project.json)');
@@ -42,6 +47,8 @@ export interface ResolvedConfig {
   timeouts: { health_check: number; smoke_test: number; full_test: number };
   maxRetries: number;
   checkpointIntervalSeconds: number;
+  /** What baton's commits take (commit_exclude, commit_max_files). */
+  commitScope: { exclude: string[]; maxNewFiles: number };
   /** Fields baton does not know (kept in the file, reported so typos show up). */
   unknownFields: string[];
   warnings: string[];
@@ -61,6 +68,7 @@ export function resolveConfig(raw: ProjectConfig, text: string | null, warnings:
     },
     maxRetries: raw.max_retries ?? 3,
     checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? 300,
+    commitScope: { exclude: raw.commit_exclude ?? [], maxNewFiles: raw.commit_max_files ?? 200 },
     unknownFields: Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key)),
     warnings,
   };

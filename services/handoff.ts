@@ -160,6 +160,8 @@ export interface EndOutcome {
   summary: string | null;
   row: MetricsRow | null;
   commit: string | null;
+  /** What the handoff commit did, or why it made none (with commit_on_end). */
+  commitDetail: string | null;
   dirtyState: boolean;
 }
 
@@ -168,27 +170,26 @@ export interface EndOptions {
   by: string;
   transcriptPath?: string | null;
   git: (since: string | null) => Promise<GitFacts>;
-  /** Commit pending changes (config commit_on_end); returns the commit made, if any. */
-  commit?: (message: string) => Promise<string | null>;
+  /** Commit the pending work with the handoff's files (config commit_on_end): the commit made, if any, and why. */
+  commit?: (message: string) => Promise<{ sha: string | null; detail: string }>;
 }
 
 /**
- * Hands the session off: marks it ended, commits when configured, writes the summary and
- * the metrics row, cleans temp files. Running it again with nothing new changes nothing.
+ * Hands the session off: marks it ended, writes the summary and the metrics row, cleans
+ * temp files, then commits when configured. Running it again with nothing new changes nothing.
  */
 export async function endSession(paths: ProjectPaths, options: EndOptions): Promise<EndOutcome> {
   const record = await readSessionRecord(paths);
   const read = await readStateFile(paths, options.now);
   const state = read.kind === 'ok' ? read.state : null;
   const dirtyState = state?.dirty ?? false;
-  if (!record) return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, summary: null, row: null, commit: null, dirtyState };
+  if (!record) return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, summary: null, row: null, commit: null, commitDetail: null, dirtyState };
   const tokens = options.transcriptPath ?? record.transcript_path ? await sumTranscriptTokens((options.transcriptPath ?? record.transcript_path)!) : null;
   const endRevision = state?.revision ?? record.start_revision;
   const unchanged = record.ended_at !== null && record.end_revision === endRevision && (tokens === null || tokens === record.tokens_used);
   if (unchanged) {
-    return { ended: false, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since`, record, summary: summaryFile(paths, record), row: null, commit: null, dirtyState };
+    return { ended: false, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since`, record, summary: summaryFile(paths, record), row: null, commit: null, commitDetail: null, dirtyState };
   }
-  const commit = options.commit ? await options.commit(`Session checkpoint: ${state?.state ?? 'session'} (baton session ${record.session_id.slice(0, 8)})`) : null;
   const ended = (await updateSessionRecord(paths, (current) =>
     current && current.session_id === record.session_id
       ? { ...current, ended_at: options.now.toISOString(), last_action: options.by, tokens_used: tokens ?? current.tokens_used, end_revision: endRevision }
@@ -202,7 +203,9 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const file = summaryFile(paths, ended);
   await writeOwnFile(paths, file, renderSummary(facts, await options.git(ended.start_head), descriptions, readFileHistory(paths).files));
   await removeStrayTempFiles(paths, paths.progressDir);
-  return { ended: true, record: ended, summary: displayPath(paths, file), row, commit, dirtyState };
+  // After the summary and the metrics row, so the commit holds this handoff's own.
+  const commit = options.commit ? await options.commit(`Session checkpoint: ${state?.state ?? 'session'} (baton session ${record.session_id.slice(0, 8)})`) : null;
+  return { ended: true, record: ended, summary: displayPath(paths, file), row, commit: commit?.sha ?? null, commitDetail: commit?.detail ?? null, dirtyState };
 }
 
 /**

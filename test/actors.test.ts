@@ -13,6 +13,7 @@ import { runCommand } from '../actors/run-command.js';
 import { baton, CLI, configure, features, makeProject, TEST_CONFIG_HOME, type Project } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const featureCommit = (featureId: string, description: string) => ({ featureId, description, enabled: true, scope: { exclude: [], maxNewFiles: 200 }, featureList: null });
 
 /** Running, that is: a zombie (dead, waiting for a parent that does not reap it) does not count. */
 function alive(pid: number): boolean {
@@ -229,7 +230,7 @@ describe('git', () => {
     const merging = await readGitContext(project.dir);
     expect(merging.operation).toBe('merge');
     expect(merging.warnings.join('\n')).toContain('a git merge is in progress');
-    expect((await commitFeature(project.dir, 'x', '', true)).status).toBe('failed');
+    expect((await commitFeature(project.dir, featureCommit('x', ''))).status).toBe('failed');
     await project.git('merge', '--abort');
 
     await project.git('rebase', 'main').catch(() => undefined);
@@ -241,9 +242,9 @@ describe('git', () => {
     await project.write('src/feature.js', 'export {}\n');
     await fs.writeFile(project.file('.git/index.lock'), '');
     setTimeout(() => void fs.rm(project.file('.git/index.lock')), 250);
-    const first = await commitFeature(project.dir, 'login', 'User can log in', true);
+    const first = await commitFeature(project.dir, featureCommit('login', 'User can log in'));
     expect(first.status).toBe('committed');
-    const again = await commitFeature(project.dir, 'login', 'User can log in', true);
+    const again = await commitFeature(project.dir, featureCommit('login', 'User can log in'));
     expect(again).toMatchObject({ status: 'skipped', detail: 'already committed', sha: first.sha });
     expect((await project.git('rev-list', '--count', 'HEAD')).trim()).toBe('2');
   });
@@ -252,7 +253,7 @@ describe('git', () => {
     const project = await makeProject();
     await project.write('x.txt', 'x\n');
     const hostile = '--output=/tmp/baton-pwned';
-    const result = await commitFeature(project.dir, hostile, '--amend', true);
+    const result = await commitFeature(project.dir, featureCommit(hostile, '--amend'));
     expect(result.status).toBe('committed');
     expect(existsSync('/tmp/baton-pwned')).toBe(false);
     expect(await project.git('log', '-1', '--format=%s')).toBe('feat(--output=/tmp/baton-pwned): --amend');

@@ -10,8 +10,8 @@ export async function endSessionHere(context: CommandContext, options: { by: str
     now: session.now(),
     by: options.by,
     transcriptPath: options.transcriptPath ?? null,
-    git: (since) => git.sessionGitSummary(context.paths.root, since),
-    ...(session.config.raw.commit_on_end ? { commit: (message: string) => git.commitPending(context.paths.root, message) } : {}),
+    git: (since) => git.sessionGitSummary(context.paths.root, since, session.config.commitScope.exclude),
+    ...(session.config.raw.commit_on_end ? { commit: (message: string) => git.commitPending(context.paths.root, message, session.config.commitScope) } : {}),
   });
 }
 
@@ -26,6 +26,7 @@ export async function run(context: CommandContext): Promise<number> {
     println(`session ${outcome.record!.session_id} handed off at ${outcome.record!.ended_at}`);
     println(`summary: ${outcome.summary}`);
     if (outcome.commit) println(`committed pending changes: ${outcome.commit.slice(0, 12)}`);
+    else if (outcome.commitDetail) println(`commit_on_end: ${outcome.commitDetail}`);
   }
   if (outcome.dirtyState) println(paint('state.json is marked dirty (a side effect was interrupted): the next `baton entry` recovers it', 'yellow'));
   return 0;

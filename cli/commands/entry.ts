@@ -1,20 +1,17 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { ensureProgressGitignore } from '../../services/commit-scope.js';
 import { buildEntryReport, type EntryReport } from '../../services/entry-report.js';
 import { loadFeatureList } from '../../services/feature-list.js';
 import { beginSession } from '../../services/handoff.js';
 import { applyEvent } from '../../services/session.js';
 import { takeNotices } from '../../services/storage/notices.js';
+import { ensureOwnDir } from '../../services/storage/write.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
 
-/** Files baton may leave mid-write or while holding its lock; never worth committing. */
-const PROGRESS_GITIGNORE = '# written by baton\n*.tmp\n.lock\n.lock.*\n';
-
 async function prepareDirectories(context: CommandContext): Promise<void> {
-  await fs.mkdir(context.paths.progressDir, { recursive: true });
-  await fs.mkdir(context.paths.configDir, { recursive: true });
-  await fs.writeFile(path.join(context.paths.progressDir, '.gitignore'), PROGRESS_GITIGNORE, { flag: 'wx' }).catch(() => undefined);
+  await ensureOwnDir(context.paths, context.paths.progressDir);
+  await ensureOwnDir(context.paths, context.paths.configDir);
+  await ensureProgressGitignore(context.paths);
 }
 
 /** The entry protocol, and the start (or continuation) of the agent session it opens. */

@@ -28,7 +28,7 @@ export async function run(context: CommandContext): Promise<number> {
     }
     return 0;
   }
-  const stashed = await rollbackTo(context.paths.root, plan.target, plan.dirty && stash);
+  const stashed = await rollbackTo(context.paths, plan.target, plan.dirty && stash);
   if (context.json) printJson({ rolled_back: true, target: plan.target, previous_head: plan.head, stashed });
   else {
     println(`reset to ${plan.target.slice(0, 12)} (was ${plan.head.slice(0, 12)}: \`git reset --hard ${plan.head.slice(0, 12)}\` undoes it)`);
