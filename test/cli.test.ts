@@ -4,7 +4,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { baton, configure, features, makeProject, SPEC_SCRIPT, type Project } from './helpers.js';
 
@@ -92,7 +92,7 @@ describe('baton entry: the decision table, with real health commands', () => {
     expect(fixed.json()).toMatchObject({ from: 'FIX_BROKEN', to: 'IMPLEMENT', health_status: 'HEALTHY' });
   });
 
-  it('reports recent commits, recent files and markers; warns outside a project', async () => {
+  it('reports recent commits, recent files and markers; warns in a baton project with no project files', async () => {
     const project = await makeProject();
     await project.commit('add the login form', { 'src/login.ts': 'export {}\n' });
     const report = await entryJson(project);
@@ -101,11 +101,37 @@ describe('baton entry: the decision table, with real health commands', () => {
     expect(report.recent_files).toEqual(['src/login.ts', 'package.json']);
     expect(report.project_markers).toContain('package.json');
 
+    // A plain folder made a project with `baton init`: entry runs, and says what it lacks.
     const bare = await makeProject({ git: false, packageJson: false });
+    expect((await baton(['init'], { cwd: bare.dir })).exitCode).toBe(0);
     const outside = await entryJson(bare);
     expect(outside.git.is_repo).toBe(false);
     expect(outside.health_status).toBe('UNKNOWN');
     expect(outside.warnings.join('\n')).toMatch(/no project markers/);
+  });
+
+  it('outside a project, entry and the other commands that write .claude/ refuse (exit 3) and create nothing', async () => {
+    const bare = await makeProject({ git: false, packageJson: false });
+    await bare.write('notes.txt', 'x\n');
+    const listing = async () => (await readdir(bare.dir, { recursive: true })).sort();
+    for (const args of [['entry'], ['features', 'add', 'x'], ['send', 'FEATURES_DEFINED'], ['note', '--decision', 'x'], ['hooks', 'install'], ['recover'], ['test']]) {
+      const refused = await baton(args, { cwd: bare.dir });
+      expect([args.join(' '), refused.exitCode]).toEqual([args.join(' '), 3]);
+      expect(refused.stderr).toContain(`${bare.dir} is not a project`);
+      expect(refused.stderr).toContain('baton init');
+    }
+    expect(await listing()).toEqual(['notes.txt']);
+    const json = await baton(['entry', bare.dir, '--json'], { cwd: '/' });
+    expect(json.json().error).toMatchObject({ exit_code: 3 });
+
+    // In a subdirectory of a project: the hint names the project.
+    const project = await makeProject();
+    await project.write('src/app.js', 'export {}\n');
+    const inSrc = await baton(['entry'], { cwd: project.file('src') });
+    expect(inSrc.exitCode).toBe(3);
+    expect(inSrc.stderr).toContain(`the project is ${project.dir}: run baton there, or pass -C ${project.dir}`);
+    expect(existsSync(project.file('src/.claude'))).toBe(false);
+    expect(existsSync(project.file('.claude'))).toBe(false);
   });
 
   it('prefers file_history.json for recent files, and finds the latest summary', async () => {
