@@ -1,12 +1,12 @@
 /**
  * The built CLI as a user or agent runs it: real git repositories in temp dirs, real
- * health commands, every command end to end, and the spec's own script side by side.
+ * health commands, every command end to end. The spec script's answers: spec-answers.test.ts.
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { baton, configure, features, makeProject, SPEC_SCRIPT, type Project } from './helpers.js';
+import { baton, configure, features, makeProject, type Project } from './helpers.js';
 
 const FAILING_HEALTH = { health_check: 'echo "server exploded" >&2; exit 3' };
 
@@ -157,29 +157,7 @@ describe('baton entry: the decision table, with real health commands', () => {
   });
 });
 
-const hasJq = await execa('jq', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
-
-describe('side by side with the spec script', () => {
-  it.skipIf(!hasJq)('gives the same values for the spec keys on the same project (needs jq; .ci/run installs it)', async () => {
-    const cases: [string, (p: Project) => Promise<void>][] = [
-      ['fresh', async () => undefined],
-      ['pending', async (p) => p.write('.claude/progress/feature-list.json', features(['a', 'pending'], ['b', 'tested']))],
-      ['complete', async (p) => p.write('.claude/progress/feature-list.json', features(['a', 'tested']))],
-      // Not `exit 1`: the spec script evals the check in its own shell, so `exit` would end the script itself.
-      ['broken', async (p) => configure(p, { health_check: 'false' })],
-    ];
-    for (const [name, setup] of cases) {
-      const project = await makeProject();
-      await setup(project);
-      const spec = await execa('bash', [SPEC_SCRIPT, project.dir], { cwd: project.dir });
-      const specJson = JSON.parse(spec.stdout.slice(spec.stdout.lastIndexOf('{\n')));
-      const ours = await entryJson(project);
-      for (const key of ['directory', 'health_status', 'feature_status', 'current_state', 'next_state', 'latest_summary']) {
-        expect([name, key, ours[key]]).toEqual([name, key, specJson[key]]);
-      }
-    }
-  });
-
+describe("the spec script's state.json", () => {
   it('reads and upgrades a state.json the spec script wrote (no snapshot), keeping its state', async () => {
     const project = await makeProject();
     await project.write('.claude/progress/state.json', { state: 'IMPLEMENT', entered_at: '2025-12-28T10:00:00+00:00', health_status: 'HEALTHY', history: [] });

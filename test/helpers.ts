@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'baton.js');
-export const SPEC_SCRIPT = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'seed-session-entry.sh');
 
 export interface Project {
   dir: string;
