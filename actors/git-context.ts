@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
+import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project-root.js';
 import { gitOperationInProgress, openRepository } from './git.js';
 
 // Not state.json (the spec counts it): baton writes it before this check runs, so it would always be found.
-const PROJECT_MARKERS = ['package.json', 'pyproject.toml', 'Cargo.toml', 'go.mod', '.git'];
+const PROJECT_MARKERS = [...ROOT_MARKERS, '.git'];
 const RECORD = '\x1e';
 const FIELD = '\x1f';
 

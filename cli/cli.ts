@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
 import { takeNotices } from '../services/storage/notices.js';
-import { resolveProjectDir, withPaths, type CommandContext } from './context.js';
+import { refuseOutsideProject, resolveProjectDir, withPaths, type CommandContext } from './context.js';
 import { warn } from './output.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -19,6 +19,8 @@ interface CommandSpec {
   options?: Options;
   /** Takes the project directory as its first positional argument (like the spec's script). */
   dirArgument?: boolean;
+  /** Writes under `.claude/`, so it runs only in a project (see refuseOutsideProject). */
+  writesProject?: boolean;
   load: () => Promise<{ run(context: CommandContext): Promise<number> }>;
 }
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'run the session entry protocol: safety checks, state, context; says what to do next (--force: skip the health check once)',
     options: { force: { type: 'boolean' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     dirArgument: true,
+    writesProject: true,
     load: () => import('./commands/entry.js'),
   },
   status: { usage: 'baton status [--json]', summary: 'the current state, health and features, without running anything', load: () => import('./commands/status.js') },
@@ -35,15 +38,17 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'baton send EVENT [--data JSON] [--inspect | --inspect-url URL] [--json]',
     summary: 'send an event to the session (see the events table in the README)',
     options: { data: { type: 'string' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
+    writesProject: true,
     load: () => import('./commands/send.js'),
   },
   features: {
     usage: 'baton features list|add|start|done|import ...',
     summary: 'list, add, start, finish or import features',
     options: { id: { type: 'string' }, replace: { type: 'boolean' } },
+    writesProject: true,
     load: () => import('./commands/features.js'),
   },
-  test: { usage: 'baton test [--json]', summary: 'run smoke_test then test_command for the feature under test (in TEST)', load: () => import('./commands/test.js') },
+  test: { usage: 'baton test [--json]', summary: 'run smoke_test then test_command for the feature under test (in TEST)', writesProject: true, load: () => import('./commands/test.js') },
   trust: {
     usage: 'baton trust [--json]',
     summary: "allow project.json's commands to run (recorded outside the repository; a changed file needs trusting again)",
@@ -67,6 +72,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'baton note --decision TEXT | --blocker TEXT',
     summary: "record a decision or a blocker for this session's summary",
     options: { decision: { type: 'string' }, blocker: { type: 'string' } },
+    writesProject: true,
     load: () => import('./commands/note.js'),
   },
   metrics: { usage: 'baton metrics [--json]', summary: 'one row per session, and the totals', load: () => import('./commands/metrics.js') },
@@ -75,6 +81,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'baton hooks install|uninstall [--local]',
     summary: "merge baton's hooks into .claude/settings.json (or settings.local.json), or take them out",
     options: { local: { type: 'boolean' } },
+    writesProject: true,
     load: () => import('./commands/hooks.js'),
   },
   statusline: { usage: 'baton statusline', summary: "one line for Claude Code's status bar: state, health, features done", load: () => import('./commands/statusline.js') },
@@ -90,8 +97,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { to: { type: 'string' } },
     load: () => import('./commands/replay.js'),
   },
-  recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', load: () => import('./commands/recover.js') },
-  checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', load: () => import('./commands/checkpoint.js') },
+  recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', writesProject: true, load: () => import('./commands/recover.js') },
+  checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', writesProject: true, load: () => import('./commands/checkpoint.js') },
   schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
   visualize: {
     usage: 'baton visualize [--format mermaid|json|html] [--out FILE]',
@@ -118,7 +125,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  done (entry: the protocol ran, whatever state it chose)
   1  internal error (a bug: please report it)
   2  usage error (unknown command, option or event; bad --data)
-  3  refused: the event is not accepted in the current state, or there is no session yet
+  3  refused: the event is not accepted in the current state, there is no session yet, or the directory is not a project
   4  a file baton needs is invalid and could not be recovered (the message names file and field)
   5  busy: another baton process holds the lock or changed the session meanwhile; run again
   6  the disk refused a write (full, I/O error, permissions); the previous files are intact`;
@@ -184,6 +191,7 @@ async function main(argv: string[]): Promise<number> {
   const args = [...positionals];
   const dirArg = spec.dirArgument && args.length > 0 ? args.shift() : undefined;
   const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
+  if (spec.writesProject) refuseOutsideProject(projectDir);
   const command = await spec.load();
   return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
 }

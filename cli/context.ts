@@ -1,8 +1,9 @@
 /** What every command gets: the project, the output mode, and a way to open the session. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../services/errors.js';
+import { BatonError, EXIT, UsageError } from '../services/errors.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
+import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project-root.js';
 import type { Session } from '../services/session.js';
 import type { TrustDecision } from '../services/trust.js';
 
@@ -20,6 +21,17 @@ export function resolveProjectDir(dir: string): string {
     throw new UsageError(`project directory ${absolute} does not exist or is not a directory`, 'pass the project root with -C DIR');
   }
   return absolute;
+}
+
+/** For the commands that create `.claude/`: only in a project; `baton init` is how a directory becomes one. */
+export function refuseOutsideProject(projectDir: string): void {
+  if (projectKind(projectDir) !== null) return;
+  const above = findProjectRoot(projectDir);
+  throw new BatonError(
+    `${projectDir} is not a project (a project has ${WHAT_MAKES_A_PROJECT}); baton creates no .claude/ here`,
+    EXIT.REFUSED,
+    above ? `the project is ${above}: run baton there, or pass -C ${above}` : 'run it from the project root, pass -C DIR, or run `baton init` to make this directory a project',
+  );
 }
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */

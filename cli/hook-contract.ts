@@ -3,6 +3,8 @@
  * call). test/hook-contract.test.ts makes the compiler hold these shapes against the SDK's
  * own HookInput types, so a field we read cannot silently change type.
  */
+import path from 'node:path';
+
 export interface HookInputBase {
   hook_event_name: string;
   session_id?: string;
@@ -43,14 +45,31 @@ export type HookEventName = (typeof HOOK_EVENTS)[number];
 
 export class HookInputError extends Error {}
 
+/** stdin parsed once: the hooks need its `cwd` to find the project before they check the rest. */
+export type HookJson = { ok: true; value: unknown } | { ok: false; problem: string };
+
+export function readHookJson(text: string): HookJson {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, problem: `hook input on stdin is not JSON (${(error as Error).message}); Claude Code sends one JSON object` };
+  }
+}
+
+/** The payload's `cwd` when it is an absolute path: where the agent's shell is now. */
+export function payloadCwd(json: HookJson): string | undefined {
+  const cwd = json.ok && json.value && typeof json.value === 'object' ? (json.value as { cwd?: unknown }).cwd : undefined;
+  return typeof cwd === 'string' && path.isAbsolute(cwd) ? cwd : undefined;
+}
+
 /** Parses stdin for `event`, tolerating unknown fields; explains what is missing or wrong. */
 export function parseHookInput(event: HookEventName, text: string): HookInput {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new HookInputError(`hook input on stdin is not JSON (${(error as Error).message}); Claude Code sends one JSON object`);
-  }
+  return checkHookInput(event, readHookJson(text));
+}
+
+export function checkHookInput(event: HookEventName, json: HookJson): HookInput {
+  if (!json.ok) throw new HookInputError(json.problem);
+  const value = json.value;
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HookInputError('hook input must be a JSON object');
   const input = value as Record<string, unknown>;
   const string = (key: string, required: boolean) => {

@@ -12,8 +12,9 @@ import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } f
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { recordEdit } from '../services/file-history.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
+import { findProjectRoot, projectRootAt } from '../services/project-root.js';
 import { updateSessionRecord } from '../services/session-record.js';
-import { HookInputError, parseHookInput, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
+import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookJson, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
 
 export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact'] as const;
 
@@ -67,13 +68,13 @@ function protectedGlobs(paths: ProjectPaths): string[] {
   return DEFAULT_PROTECTED;
 }
 
-export async function preToolUse(paths: ProjectPaths, text: string): Promise<number> {
+export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<number> {
   const health = readHealth(paths);
   // Healthy, unknown or no session yet: nothing to guard. The common case, so it comes first.
   if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN')) return 0;
   let input: PreToolUseInput;
   try {
-    input = parseHookInput('PreToolUse', text) as PreToolUseInput;
+    input = checkHookInput('PreToolUse', json) as PreToolUseInput;
   } catch (error) {
     // Broken (or unknown): fail closed rather than let an unreadable call through.
     process.stderr.write(`baton: refusing this tool call: the app is not known to be healthy and the hook input could not be read (${(error as Error).message}).\n`);
@@ -112,20 +113,29 @@ export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'
   return 0;
 }
 
-/** The project of a hook: Claude Code sets CLAUDE_PROJECT_DIR; otherwise the hook's cwd. */
-export function hookProjectRoot(fallback: string): string {
-  return process.env.CLAUDE_PROJECT_DIR ? path.resolve(process.env.CLAUDE_PROJECT_DIR) : fallback;
+/**
+ * The project of a hook: the directory Claude Code names (CLAUDE_PROJECT_DIR, or -C) when
+ * it is a project; without one, the project around the payload's `cwd` (the agent's shell,
+ * which follows its `cd`). Never the hook process's own directory. Null: no project.
+ */
+export function hookProjectRoot(json: HookJson, named = process.env.CLAUDE_PROJECT_DIR): string | null {
+  if (named) return projectRootAt(named);
+  const cwd = payloadCwd(json);
+  return cwd ? findProjectRoot(cwd) : null;
 }
 
 /** Entry point of dist/hook-fast.js, called from the CLI before anything else loads. */
-export async function runFastHook(event: (typeof FAST_HOOKS)[number], root: string): Promise<number> {
+export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?: string): Promise<number> {
+  const json = readHookJson(readStdin());
+  const root = hookProjectRoot(json, namedRoot);
+  // No project: no session to guard or record, and nothing may be created.
+  if (root === null) return 0;
   const paths = projectPaths(root);
-  const text = readStdin();
   let code: number;
-  if (event === 'PreToolUse') code = await preToolUse(paths, text);
+  if (event === 'PreToolUse') code = await preToolUse(paths, json);
   else {
     try {
-      const input = parseHookInput(event, text);
+      const input = checkHookInput(event, json);
       code = event === 'PostToolUse' ? await postToolUse(paths, input as PostToolUseInput) : await preCompact(paths, (input as { trigger: 'manual' | 'auto' }).trigger);
     } catch (error) {
       code = hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);

@@ -8,9 +8,10 @@ const argv = process.argv.slice(2);
 const FAST = new Set(['PreToolUse', 'PostToolUse', 'PreCompact']);
 
 if (argv[0] === 'hook' && argv.length === 2 && FAST.has(argv[1]!)) {
-  const { runFastHook, hookProjectRoot } = await import('./hook-fast.js');
+  const { runFastHook } = await import('./hook-fast.js');
   try {
-    process.exitCode = await runFastHook(argv[1] as 'PreToolUse', hookProjectRoot(process.cwd()));
+    // The project comes from CLAUDE_PROJECT_DIR or the payload, never from this process's cwd.
+    process.exitCode = await runFastHook(argv[1] as 'PreToolUse');
   } catch (error) {
     // Never exit 2 by accident: that would block the tool call.
     process.stderr.write(`baton hook: ${(error as Error).message}\n`);

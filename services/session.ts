@@ -2,7 +2,7 @@
  * The session service: restores the statechart from state.json, sends one event, lets the
  * invoked actors run, and persists the result as one revision.
  *
- * Durability rules (see shared/notes/durable-files-processes-git.md):
+ * Durability rules:
  * - every read-modify-write of the progress directory holds the lock, never across a
  *   child process: when an event starts actors, state.json is marked `dirty` with what is
  *   running, the lock is released, the actors run, and the result is committed only if

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'baton.js');
-export const SPEC_SCRIPT = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'seed-session-entry.sh');
 
 export interface Project {
   dir: string;
@@ -66,7 +65,8 @@ export const TEST_CONFIG_HOME = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-
 export async function baton(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, BATON_TRUST: '', ...options.env },
+    // No CLAUDE_PROJECT_DIR from a Claude Code session running the tests: a test names its project itself.
+    env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, BATON_TRUST: '', CLAUDE_PROJECT_DIR: '', ...options.env },
     input: options.input,
     reject: false,
     timeout: options.timeoutMs ?? 30_000,

@@ -2,7 +2,7 @@
  * baton as Claude Code drives it: hook payloads shaped like the SDK's HookInput types,
  * piped into the built CLI, checking exit code, stdout and stderr as Claude Code reads them.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PostToolUseHookInput, PreCompactHookInput, PreToolUseHookInput, SessionStartHookInput, StopHookInput } from '@anthropic-ai/claude-agent-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +108,7 @@ describe('PreToolUse: the gate', () => {
   });
 
   it('malformed input while broken fails closed; protected_paths from the config apply', async () => {
-    const bad = await baton(['hook', 'PreToolUse'], { cwd: project.dir, input: 'not json' });
+    const bad = await baton(['hook', 'PreToolUse'], { cwd: project.dir, input: 'not json', env: { CLAUDE_PROJECT_DIR: project.dir } });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('hook input could not be read');
     const custom = await brokenProject();
@@ -135,7 +135,7 @@ describe('the other hooks', () => {
 
   it('malformed input gets a clear message and a non-blocking exit', async () => {
     const project = await makeProject();
-    const result = await baton(['hook', 'PostToolUse'], { cwd: project.dir, input: '{"tool_name": 7}' });
+    const result = await baton(['hook', 'PostToolUse'], { cwd: project.dir, input: '{"tool_name": 7}', env: { CLAUDE_PROJECT_DIR: project.dir } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('"tool_name" must be a string');
     const unknown = await baton(['hook', 'Nope'], { cwd: project.dir, input: '{}' });
@@ -371,5 +371,120 @@ describe('a whole session, as an agent drives it', () => {
     expect(context).toContain('3. Address blockers: logout needs a design review');
     const metrics = (await baton(['metrics', '--json'], { cwd: project.dir })).json();
     expect(metrics.sessions[0]).toMatchObject({ session_id: 'session-1', features_completed: 2, states_visited: ['START', 'IMPLEMENT', 'TEST', 'IMPLEMENT', 'TEST', 'COMPLETE'] });
+  });
+});
+
+describe('finding the project: CLAUDE_PROJECT_DIR, else the payload cwd, never the hook process own directory', () => {
+  /** Every path under `dir`: what "created nothing" is checked against. */
+  const listing = async (dir: string) => (await fs.readdir(dir, { recursive: true })).sort();
+  const notAProject = async () => {
+    const dir = await makeProject({ git: false, packageJson: false });
+    await dir.write('notes.txt', 'not a project\n');
+    return dir;
+  };
+  const payloads = (cwd: string): Record<string, object> => ({
+    SessionStart: { source: 'startup' },
+    PreToolUse: { tool_name: 'Write', tool_input: { file_path: path.join(cwd, 'src/a.js'), content: 'x' }, tool_use_id: 't' },
+    PostToolUse: { tool_name: 'Write', tool_input: { file_path: path.join(cwd, 'src/a.js') }, tool_response: {}, tool_use_id: 't' },
+    PreCompact: { trigger: 'auto', custom_instructions: null },
+    Stop: { stop_hook_active: false },
+    SessionEnd: { reason: 'other' },
+  });
+
+  it('run from / with no project, every hook exits 0 and creates nothing (no /.claude); SessionStart says there is no project', async () => {
+    const outside = await notAProject();
+    const before = await listing(outside.dir);
+    const rootHadClaude = existsSync('/.claude');
+    // As Claude Code started in / sends them, and with the payload naming a directory outside any project.
+    const runs: [cwd: string, env: Record<string, string>, says: string][] = [
+      ['/', { CLAUDE_PROJECT_DIR: '/' }, '/ is not a project'],
+      ['/', {}, 'there is no project in or above /'],
+      [outside.dir, {}, `there is no project in or above ${outside.dir}`],
+    ];
+    for (const [cwd, env, says] of runs) {
+      for (const [event, extra] of Object.entries(payloads(cwd))) {
+        const input = JSON.stringify({ session_id: 's', transcript_path: outside.file('t.jsonl'), cwd, hook_event_name: event, ...extra });
+        const result = await baton(['hook', event], { cwd: '/', input, env });
+        expect([cwd, event, result.exitCode, result.stderr]).toEqual([cwd, event, 0, '']);
+        if (event !== 'SessionStart') expect(result.stdout).toBe('');
+        else {
+          const context: string = JSON.parse(result.stdout).hookSpecificOutput.additionalContext;
+          expect(context).toContain(says);
+          expect(context).toContain('baton init');
+        }
+      }
+    }
+    expect(existsSync('/.claude')).toBe(rootHadClaude);
+    expect(await listing(outside.dir)).toEqual(before);
+  });
+
+  it('SessionStart without CLAUDE_PROJECT_DIR finds the project from the payload cwd after the agent ran cd src', async () => {
+    const project = await makeProject();
+    await project.write('src/app.js', 'export {}\n');
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    const elsewhere = await notAProject();
+    const before = await listing(elsewhere.dir);
+    const input = { ...base(project), cwd: project.file('src'), hook_event_name: 'SessionStart', source: 'resume' };
+    const result = await baton(['hook', 'SessionStart'], { cwd: elsewhere.dir, input: JSON.stringify(input) });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const context: string = JSON.parse(result.stdout).hookSpecificOutput.additionalContext;
+    expect(context).toContain(`session state for ${project.dir}`);
+    expect(context).toContain('Do now: work on feature "a"');
+    expect((await project.readJson('.claude/progress/state.json')).state).toBe('IMPLEMENT');
+    expect(existsSync(project.file('src/.claude'))).toBe(false);
+    expect(await listing(elsewhere.dir)).toEqual(before);
+  });
+
+  it('PreToolUse with the agent in src (the hook process elsewhere, no CLAUDE_PROJECT_DIR) still blocks a protected write while BROKEN', async () => {
+    const project = await brokenProject();
+    const elsewhere = await notAProject();
+    const inSrc = (tool_name: string, tool_input: Record<string, unknown>) => JSON.stringify({ ...preToolUse(project, tool_name, tool_input), cwd: project.file('src') });
+    const bash = await baton(['hook', 'PreToolUse'], { cwd: elsewhere.dir, input: inSrc('Bash', { command: 'echo x > app.js' }) });
+    expect(bash.exitCode, bash.stderr).toBe(2);
+    expect(bash.stderr).toContain('blocked Bash writing src/app.js');
+    const write = await baton(['hook', 'PreToolUse'], { cwd: elsewhere.dir, input: inSrc('Write', { file_path: project.file('src/app.js'), content: 'x' }) });
+    expect(write.exitCode, write.stderr).toBe(2);
+    const test = await baton(['hook', 'PreToolUse'], { cwd: elsewhere.dir, input: inSrc('Bash', { command: 'echo x > ../test/a.test.js' }) });
+    expect([test.exitCode, test.stderr]).toEqual([0, '']);
+    // PostToolUse from src records the edit in the project, as a path relative to it.
+    const edit = { ...base(project), cwd: project.file('src'), hook_event_name: 'PostToolUse', tool_name: 'Edit', tool_input: { file_path: 'app.js' }, tool_response: {}, tool_use_id: 't' };
+    expect((await baton(['hook', 'PostToolUse'], { cwd: elsewhere.dir, input: JSON.stringify(edit) })).exitCode).toBe(0);
+    expect((await project.readJson('.claude/progress/file_history.json'))[0]).toBe('src/app.js');
+  });
+
+  it('CLAUDE_PROJECT_DIR decides: a project through a symlink is found; one that is not a project means no project, whatever the payload says', async () => {
+    const project = await brokenProject();
+    const link = path.join(await notAProject().then((p) => p.dir), 'link');
+    await fs.symlink(project.dir, link);
+    const write = JSON.stringify(preToolUse(project, 'Write', { file_path: project.file('src/app.js'), content: 'x' }));
+    expect((await baton(['hook', 'PreToolUse'], { cwd: '/', input: write, env: { CLAUDE_PROJECT_DIR: link } })).exitCode).toBe(2);
+
+    const bare = await notAProject();
+    const before = await listing(bare.dir);
+    const passed = await baton(['hook', 'PreToolUse'], { cwd: '/', input: write, env: { CLAUDE_PROJECT_DIR: bare.dir } });
+    expect([passed.exitCode, passed.stderr]).toEqual([0, '']);
+    const start = await baton(['hook', 'SessionStart'], { cwd: '/', input: JSON.stringify({ ...base(project), hook_event_name: 'SessionStart', source: 'startup' }), env: { CLAUDE_PROJECT_DIR: bare.dir } });
+    expect(JSON.parse(start.stdout).hookSpecificOutput.additionalContext).toContain(`${bare.dir} is not a project`);
+    expect(await listing(bare.dir)).toEqual(before);
+  });
+
+  it('the status line finds the project from its stdin (workspace.project_dir, cwd), and by hand from the current directory walking up', async () => {
+    const project = await makeProject();
+    await project.write('src/app.js', 'export {}\n');
+    await project.write('.claude/progress/feature-list.json', features(['a', 'tested'], ['b', 'pending']));
+    await baton(['entry'], { cwd: project.dir });
+    const expected = 'baton: IMPLEMENT · HEALTHY · 1/2 features';
+    const src = project.file('src');
+    const elsewhere = await notAProject();
+    const statusLine = (cwd: string, input: object | string) => baton(['statusline'], { cwd, input: typeof input === 'string' ? input : JSON.stringify(input) });
+    // Claude Code runs it in the shell's directory (src after `cd src`) and names the project on stdin.
+    expect((await statusLine(src, { workspace: { project_dir: project.dir, current_dir: src }, cwd: src })).stdout).toBe(expected);
+    expect((await statusLine(elsewhere.dir, { workspace: { project_dir: project.dir, current_dir: src }, cwd: src })).stdout).toBe(expected);
+    expect((await statusLine(elsewhere.dir, { cwd: src })).stdout).toBe(expected);
+    expect((await statusLine(src, '')).stdout).toBe(expected);
+    const none = await statusLine(elsewhere.dir, '');
+    expect([none.exitCode, none.stdout, none.stderr]).toEqual([0, 'baton: no project here (baton init)', '']);
+    expect((await statusLine(elsewhere.dir, { workspace: { project_dir: elsewhere.dir } })).stdout).toBe('baton: no project here (baton init)');
+    expect(await listing(elsewhere.dir)).toEqual(['notes.txt']);
   });
 });

@@ -5,8 +5,9 @@
  */
 import type { CommandContext } from '../context.js';
 import { FAST_HOOKS, hookFailure, hookProjectRoot, readStdin, runFastHook } from '../hook-fast.js';
-import { HOOK_EVENTS, HookInputError, parseHookInput, type HookEventName, type HookInput } from '../hook-contract.js';
+import { checkHookInput, HOOK_EVENTS, HookInputError, payloadCwd, readHookJson, type HookEventName, type HookInput, type HookJson } from '../hook-contract.js';
 import { projectPaths } from '../../services/paths.js';
+import { WHAT_MAKES_A_PROJECT } from '../../services/project-root.js';
 
 export function sessionStartOutput(additionalContext: string) {
   return { hookSpecificOutput: { hookEventName: 'SessionStart' as const, additionalContext } };
@@ -30,6 +31,15 @@ async function sessionStart(context: CommandContext, input: HookInput): Promise<
   return 0;
 }
 
+/** SessionStart without a project: the agent hears why baton is idle, and how to start. */
+function noProjectContext(json: HookJson, named: string | undefined): string {
+  const where = named ? `${named} is not a project` : payloadCwd(json) ? `there is no project in or above ${payloadCwd(json)}` : 'the hook input names no directory';
+  return (
+    `baton: ${where} (a project has ${WHAT_MAKES_A_PROJECT}), so baton keeps no session state and blocks nothing here.\n` +
+    'To use baton, run `baton init` in the project root, then start a new session.'
+  );
+}
+
 async function handOff(context: CommandContext, input: HookInput, by: string): Promise<number> {
   const { endSessionHere } = await import('./end.js');
   await endSessionHere(context, { by, transcriptPath: input.transcript_path ?? null });
@@ -41,11 +51,19 @@ export async function run(context: CommandContext): Promise<number> {
   if (!event || !HOOK_EVENTS.includes(event as HookEventName) || extra.length) {
     return hookFailure(`usage: baton hook ${HOOK_EVENTS.join('|')} (reads the hook's JSON on stdin)`);
   }
-  const root = context.options.dir ? context.projectDir : hookProjectRoot(context.projectDir);
-  if ((FAST_HOOKS as readonly string[]).includes(event)) return runFastHook(event as (typeof FAST_HOOKS)[number], root);
-  const hookContext = root === context.projectDir ? context : { ...context, projectDir: root, paths: projectPaths(root) };
+  // -C names the project as CLAUDE_PROJECT_DIR does; the process's own directory never does.
+  const named = context.options.dir ? context.projectDir : undefined;
+  if ((FAST_HOOKS as readonly string[]).includes(event)) return runFastHook(event as (typeof FAST_HOOKS)[number], named);
+  const json = readHookJson(readStdin());
+  const root = hookProjectRoot(json, named);
+  if (root === null) {
+    // No project: nothing to start or hand off, and nothing may be created.
+    if (event === 'SessionStart') process.stdout.write(`${JSON.stringify(sessionStartOutput(noProjectContext(json, named ?? process.env.CLAUDE_PROJECT_DIR)))}\n`);
+    return 0;
+  }
+  const hookContext = { ...context, projectDir: root, paths: projectPaths(root) };
   try {
-    const input = parseHookInput(event as HookEventName, readStdin());
+    const input = checkHookInput(event as HookEventName, json);
     return event === 'SessionStart' ? await sessionStart(hookContext, input) : await handOff(hookContext, input, event);
   } catch (error) {
     return hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
