@@ -16,7 +16,7 @@ import type { ProjectPaths } from '../services/paths.js';
 import { keepDamagedAside } from '../services/storage/damaged.js';
 import { readOwnJson, isInside } from '../services/storage/read.js';
 import { openOwnAppend, removeOwnFile, writeOwnFile } from '../services/storage/write.js';
-import { pidIsAlive } from '../services/utils/pid.js';
+import { pidIsAlive, processStart } from '../services/utils/pid.js';
 import { sleep } from '../services/utils/sleep.js';
 
 export interface DevEnvRecord {
@@ -37,16 +37,6 @@ export interface DevEnvStatus {
 
 const isRecord = (value: unknown): value is DevEnvRecord =>
   Number.isInteger((value as DevEnvRecord)?.pgid) && (value as DevEnvRecord).pgid > 1 && typeof (value as DevEnvRecord).command === 'string' && typeof (value as DevEnvRecord).started_at === 'string' && typeof (value as DevEnvRecord).log === 'string';
-
-/** Field 22 of /proc/PID/stat (after the parenthesised command name), or null off Linux or for no such process. */
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /** The pids in process group `pgid` (Linux), or null where /proc cannot tell. */
 function groupMembers(pgid: number): number[] | null {

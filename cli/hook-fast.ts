@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
+import { describeProblem } from '../services/json-file.js';
+import { readOwnJson } from '../services/storage/read.js';
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { recordEdit } from '../services/file-history.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
@@ -41,20 +43,18 @@ type HealthView = { kind: 'ok'; status: string; detail: string | null } | { kind
 
 /** Health from state.json without validating the rest: the gate's hot path. */
 function readHealth(paths: ProjectPaths): HealthView {
-  let text: string;
+  let read;
   try {
-    text = readFileSync(paths.state, 'utf8');
+    read = readOwnJson<{ health_status?: unknown; snapshot?: { context?: { health?: { detail?: string } } } }>(paths, paths.state);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    // A linked .claude or .claude/progress: the state cannot be known, and the gate fails closed.
     return { kind: 'unreadable', problem: (error as Error).message };
   }
-  try {
-    const state = JSON.parse(text.replace(/^\uFEFF/, '')) as { health_status?: unknown; snapshot?: { context?: { health?: { detail?: string } } } };
-    if (typeof state.health_status !== 'string') return { kind: 'unreadable', problem: 'state.json has no health_status' };
-    return { kind: 'ok', status: state.health_status, detail: state.snapshot?.context?.health?.detail ?? null };
-  } catch (error) {
-    return { kind: 'unreadable', problem: `state.json is not valid JSON (${(error as Error).message})` };
-  }
+  if (read.kind === 'missing') return { kind: 'missing' };
+  if (read.kind === 'invalid') return { kind: 'unreadable', problem: describeProblem(read.problem) };
+  const state = read.value;
+  if (typeof state?.health_status !== 'string') return { kind: 'unreadable', problem: 'state.json has no health_status' };
+  return { kind: 'ok', status: state.health_status, detail: state.snapshot?.context?.health?.detail ?? null };
 }
 
 function protectedGlobs(paths: ProjectPaths): string[] {

@@ -6,6 +6,7 @@
 import type { ProjectPaths } from './paths.js';
 import type { PersistedSnapshot } from './state-file.js';
 import { readOwnTail, readOwnText } from './storage/read.js';
+import { keepDamagedAside } from './storage/damaged.js';
 import { appendOwnLine, writeOwnFile } from './storage/write.js';
 import { displayOwnPath } from './storage/own-path.js';
 
@@ -37,7 +38,7 @@ export interface LogRead {
 }
 
 /** The log can be long; a file past this is refused rather than read into memory. */
-const MAX_LOG_BYTES = 256 * 1024 * 1024;
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 function isEntry(value: unknown): value is LogEntry {
   const entry = value as LogEntry;
@@ -145,6 +146,11 @@ export async function trimToCommitted(paths: ProjectPaths, committedRevision: nu
   if (tail.text.endsWith('\n') && tailRevision !== null && tailRevision <= committedRevision) return null;
 
   const read = readOwnText(paths, paths.events, { maxBytes: MAX_LOG_BYTES });
+  if (read.kind === 'bad') {
+    // Too big or unreadable to trim: kept whole, and the log starts again after it.
+    await keepDamagedAside(paths, paths.events, read.problem, 'the log starts again with the next change (revisions before it cannot be replayed from the log)');
+    return null;
+  }
   if (read.kind !== 'ok') return null;
   const keep: string[] = [];
   const setAside: string[] = [];

@@ -3,6 +3,7 @@
  * summary and the metrics row are built from what was recorded (the event log, the
  * feature list, git), never guessed.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { countFeatures, findFeature, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
@@ -23,6 +24,7 @@ import {
 } from './session-record.js';
 import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
+import { isInside } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 import type { StateFile } from './state-file.js';
 
@@ -152,6 +154,17 @@ export function summaryFile(paths: ProjectPaths, record: SessionRecord): string 
   return path.join(paths.summaries, `session_${stamp}_${record.session_id.slice(0, 8)}.md`);
 }
 
+/**
+ * A transcript path remembered in session.json, which a clone can carry: used only when it is
+ * where Claude Code keeps transcripts, so a clone cannot make baton read a file of its choosing.
+ * (A path in the hook's own input comes from Claude Code and is used as it is.)
+ */
+function claudeTranscript(file: string | null): string | null {
+  if (!file) return null;
+  const projects = path.join(process.env.CLAUDE_CONFIG_DIR || path.join(os.homedir(), '.claude'), 'projects');
+  return file.endsWith('.jsonl') && isInside(projects, path.resolve(file)) ? file : null;
+}
+
 export interface EndOutcome {
   ended: boolean;
   /** Why nothing was done, when nothing was. */
@@ -184,7 +197,8 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const state = read.kind === 'ok' ? read.state : null;
   const dirtyState = state?.dirty ?? false;
   if (!record) return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, summary: null, row: null, commit: null, commitDetail: null, dirtyState };
-  const tokens = options.transcriptPath ?? record.transcript_path ? await sumTranscriptTokens((options.transcriptPath ?? record.transcript_path)!) : null;
+  const transcript = options.transcriptPath ?? claudeTranscript(record.transcript_path);
+  const tokens = transcript ? await sumTranscriptTokens(transcript) : null;
   const endRevision = state?.revision ?? record.start_revision;
   const unchanged = record.ended_at !== null && record.end_revision === endRevision && (tokens === null || tokens === record.tokens_used);
   if (unchanged) {

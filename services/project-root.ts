@@ -16,8 +16,12 @@ export const WHAT_MAKES_A_PROJECT = `a .git, ${PROJECT_MARKERS.join(', ')}, or b
 export type ProjectKind = 'baton' | 'git' | 'marker';
 
 function kindOf(dir: string, name: string): 'file' | 'dir' | null {
-  const stat = statSync(path.join(dir, name), { throwIfNoEntry: false });
-  return stat ? (stat.isDirectory() ? 'dir' : 'file') : null;
+  try {
+    const stat = statSync(path.join(dir, name), { throwIfNoEntry: false });
+    return stat ? (stat.isDirectory() ? 'dir' : 'file') : null;
+  } catch {
+    return null; // ENOTDIR (a file on the way), ELOOP, EACCES: not what makes a project
+  }
 }
 
 /**

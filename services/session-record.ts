@@ -7,13 +7,12 @@
  * No zod and no xstate here: the hooks that update these counters run on every tool call.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { FileProblem } from './json-file.js';
 import type { ProjectPaths } from './paths.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { acquireLock } from './storage/lock.js';
 import { displayOwnPath } from './storage/own-path.js';
-import { readOwnJson } from './storage/read.js';
+import { readNamedFile, readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
 export interface SessionRecord {
@@ -195,17 +194,17 @@ export async function upsertMetrics(paths: ProjectPaths, row: MetricsRow): Promi
   }
 }
 
+const TRANSCRIPT_MAX_BYTES = 256 * 1024 * 1024;
+
 /**
  * Tokens used, summed from a Claude Code transcript (JSONL). A message split over several
  * lines repeats its usage, so each message id counts once. Null when unreadable.
  */
 export async function sumTranscriptTokens(transcriptPath: string): Promise<number | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(transcriptPath, 'utf8');
-  } catch {
-    return null;
-  }
+  // The path may come from session.json, which a clone can carry: a regular file, bounded, or nothing.
+  const read = readNamedFile(transcriptPath, { maxBytes: TRANSCRIPT_MAX_BYTES });
+  if (read.kind !== 'ok') return null;
+  const text = read.text;
   const seen = new Set<string>();
   let total = 0;
   for (const line of text.split('\n')) {

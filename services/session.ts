@@ -27,7 +27,7 @@ import { removeStrayTempFiles } from './storage/cleanup.js';
 import { acquireLock, type HeldLock } from './storage/lock.js';
 import { readOwnText, type TextRead } from './storage/read.js';
 import { moveOwnAside, writeOwnFile } from './storage/write.js';
-import { pidIsAlive } from './utils/pid.js';
+import { processIsAlive, processStart } from './utils/pid.js';
 import {
   HISTORY_LIMIT,
   STATE_SCHEMA_VERSION,
@@ -86,12 +86,13 @@ export interface ChangeOutcome {
 type StateRead =
   | { kind: 'missing' }
   | { kind: 'ok'; state: StateFile; migratedFrom?: string; warnings: string[] }
-  | { kind: 'invalid'; problem: FileProblem };
+  /** `entry`: not a file baton can read at all (a link, a folder, a FIFO, too big), as opposed to bad content. */
+  | { kind: 'invalid'; problem: FileProblem; entry?: boolean };
 
 export function readStateFile(paths: ProjectPaths, now: Date): StateRead {
   const read = readOwnText(paths, paths.state);
   if (read.kind === 'missing') return read;
-  if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem };
+  if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem, entry: read.entry };
   return parseStateText(displayPath(paths, paths.state), read.text, now);
 }
 
@@ -158,7 +159,7 @@ async function loadBase(session: Session, mode: Mode): Promise<Base> {
     case 'missing':
       return restoreMissing(session, mode);
     case 'invalid':
-      return restoreUnreadable(session, mode, read.problem);
+      return restoreUnreadable(session, mode, read.problem, read.entry ?? false);
   }
 }
 
@@ -176,7 +177,7 @@ async function settle(session: Session, mode: Mode, state: StateFile, warnings: 
   if (!state.dirty) return { state, recovery: null, warnings };
   const { paths } = session;
   const pending = state.pending;
-  if (pending && pending.pid !== process.pid && pidIsAlive(pending.pid)) {
+  if (pending && pending.pid !== process.pid && processIsAlive(pending.pid, pending.pid_start)) {
     throw new BusyError(`another baton process (pid ${pending.pid}) is running ${pending.action} since ${pending.started_at}`, 'wait for it to finish, then run the command again');
   }
   const what = pending ? `${pending.action} (started ${pending.started_at} by pid ${pending.pid})` : 'a side effect';
@@ -226,8 +227,13 @@ async function restoreMissing(session: Session, mode: Mode): Promise<Base> {
   return restore(session, sources, { reason: 'missing', detail, logged: 'state.json was missing', fail: () => new BatonError(`${detail}, and none of them can be restored from`, EXIT.BAD_FILE, describeSourceProblems(sources)) });
 }
 
-/** state.json is there but cannot be used: moved aside, and the best source restored. */
-async function restoreUnreadable(session: Session, mode: Mode, problem: FileProblem): Promise<Base> {
+/**
+ * state.json is there but cannot be used: moved aside, and the best source restored. When
+ * nothing can be restored, bad content stops here (the user may want to fix it), but an
+ * entry that was never a state file (a link, a folder, a FIFO: a clone's doing) is set aside
+ * and the session starts fresh.
+ */
+async function restoreUnreadable(session: Session, mode: Mode, problem: FileProblem, badEntry: boolean): Promise<Base> {
   const { paths } = session;
   if (problem.location === 'schema_version') {
     // Written by a newer baton: restoring an older backup would be a silent downgrade.
@@ -238,6 +244,10 @@ async function restoreUnreadable(session: Session, mode: Mode, problem: FileProb
   }
   const sources = findSources(paths, session.now());
   const detail = describeProblem(problem);
+  if (badEntry && sources.candidates.length === 0) {
+    const aside = await moveOwnAside(paths, paths.state, 'bad', session.now());
+    return { state: null, recovery: null, warnings: [`${detail}; nothing to restore from, so it was moved aside to ${displayPath(paths, aside)} and a new session starts`] };
+  }
   return restore(session, sources, {
     reason: 'unreadable',
     detail,
@@ -419,7 +429,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       const marker: StateFile = {
         ...(base.state ?? stateFileFor(snapshotForState('START', 'UNKNOWN'), 0, startedAt, null)),
         dirty: true,
-        pending: { action: runningActors(started.getSnapshot()), started_at: startedAt, pid: process.pid },
+        pending: { action: runningActors(started.getSnapshot()), started_at: startedAt, pid: process.pid, pid_start: processStart(process.pid) },
         updated_at: startedAt,
       };
       await writeState(paths, marker);

@@ -31,6 +31,8 @@ const pendingSchema = z.object({
   action: z.string(),
   started_at: z.string(),
   pid: z.number().int(),
+  /** The writer's start time, so a reused pid is not taken for it (utils/pid.ts). */
+  pid_start: z.string().nullable().optional(),
 });
 
 const featureListWriteSchema = z.object({ before: z.string(), after: z.string() });

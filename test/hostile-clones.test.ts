@@ -570,11 +570,6 @@ const CLONES: Clone[] = [
     },
   },
   {
-    id: 'npm-test-script',
-    attack: 'beyond the list: package.json "scripts.test" writes ~/pwned-npm-test; init writes and trusts `npm test`',
-    build: (k) => k.file('package.json', `${JSON.stringify({ name: 'demo-app', version: '1.0.0', scripts: { test: `touch '${k.o('pwned-npm-test')}'` } }, null, 2)}\n`),
-  },
-  {
     id: 'env-user-process',
     attack: 'env.json names the process group of the user\'s own `sleep`: `env stop` must not kill it',
     trusted: true,

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectPaths } from '../../services/paths.js';
 import { findProjectRoot } from '../../services/project-root.js';
+import { readOwnJson } from '../../services/storage/read.js';
 import type { CommandContext } from '../context.js';
 import { readStdin } from '../hook-fast.js';
 
@@ -37,19 +37,12 @@ export async function run(context: CommandContext): Promise<number> {
 
 function statusOf(root: string): string {
   const paths = projectPaths(root);
-  try {
-    const state = JSON.parse(readFileSync(paths.state, 'utf8')) as { state?: string; health_status?: string; dirty?: boolean };
-    let features = '';
-    try {
-      const list = JSON.parse(readFileSync(paths.features, 'utf8')) as { features?: { status?: string }[] };
-      const all = list.features ?? [];
-      const done = all.filter((feature) => feature.status === 'tested' || feature.status === 'completed').length;
-      features = ` · ${done}/${all.length} features`;
-    } catch {
-      // no feature list yet
-    }
-    return `baton: ${state.state ?? '?'} · ${state.health_status ?? 'UNKNOWN'}${features}${state.dirty ? ' · dirty' : ''}`;
-  } catch {
-    return 'baton: no session (baton entry)'; // no state yet
-  }
+  const state = readOwnJson<{ state?: string; health_status?: string; dirty?: boolean }>(paths, paths.state);
+  if (state.kind === 'missing') return 'baton: no session (baton entry)';
+  if (state.kind === 'invalid') return 'baton: state.json unreadable (baton entry)';
+  const list = readOwnJson<{ features?: { status?: string }[] }>(paths, paths.features);
+  const all = list.kind === 'ok' && Array.isArray(list.value?.features) ? list.value.features : null;
+  const done = all?.filter((feature) => feature?.status === 'tested' || feature?.status === 'completed').length ?? 0;
+  const features = all ? ` · ${done}/${all.length} features` : '';
+  return `baton: ${state.value?.state ?? '?'} · ${state.value?.health_status ?? 'UNKNOWN'}${features}${state.value?.dirty ? ' · dirty' : ''}`;
 }

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BusyError } from '../errors.js';
 import type { ProjectPaths } from '../paths.js';
-import { pidIsAlive } from '../utils/pid.js';
+import { processIsAlive, processStart } from '../utils/pid.js';
 import { sleep } from '../utils/sleep.js';
 import { notice } from './notices.js';
 import { displayOwnPath, inspectOwn } from './own-path.js';
@@ -17,6 +17,8 @@ import { ensureOwnDir, moveOwnAside, ownFileStats, removeOwnFile } from './write
 
 interface LockOwner {
   pid: number;
+  /** The holder's start time: a lock naming a pid that now belongs to another process (after a reboot, or in a committed file) is stale. */
+  start?: string | null;
   token: string;
   acquired_at: string;
 }
@@ -57,7 +59,7 @@ async function clearBadLock(paths: ProjectPaths): Promise<void> {
 export async function acquireLock(paths: ProjectPaths, options: LockOptions = {}): Promise<HeldLock> {
   const file = paths.lock;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const owner: LockOwner = { pid: process.pid, token: randomBytes(8).toString('hex'), acquired_at: new Date().toISOString() };
+  const owner: LockOwner = { pid: process.pid, start: processStart(process.pid), token: randomBytes(8).toString('hex'), acquired_at: new Date().toISOString() };
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   await ensureOwnDir(paths, path.dirname(file));
@@ -70,7 +72,7 @@ export async function acquireLock(paths: ProjectPaths, options: LockOptions = {}
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readOwner(paths, file);
-    if (holder && !pidIsAlive(holder.pid)) {
+    if (holder && !processIsAlive(holder.pid, holder.start)) {
       await breakStaleLock(paths, holder);
       continue;
     }

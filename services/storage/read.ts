@@ -121,6 +121,15 @@ export function readOwnJson<T = unknown>(paths: ProjectPaths, file: string, sche
 }
 
 /**
+ * A file outside the project that baton reads by a name it was given (Claude Code's
+ * transcript): a regular file only (a FIFO would block, a device never end), not through a
+ * final link, and bounded.
+ */
+export function readNamedFile(file: string, options: { maxBytes?: number } = {}): TextRead {
+  return readRegularFile(file, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+}
+
+/**
  * A file of the project itself (package.json, pyproject.toml): read only when it is a regular
  * file whose real path is inside the project, so a link cannot bring outside content in.
  */
