@@ -12,6 +12,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../services/atomic-file.js';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
+import { recordGateRefusal } from '../services/gate-refusals.js';
 import { acquireLock } from '../services/lock.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
@@ -94,7 +95,9 @@ export async function preToolUse(paths: ProjectPaths, text: string): Promise<num
       'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
       'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n',
   );
-  await updateSessionRecord(paths, (record) => (record ? { ...record, gate_refusals: record.gate_refusals + 1 } : record)).catch(() => undefined);
+  // Lock-free: a refusal must answer within the hook's timeout, whoever holds the progress lock.
+  const refusal = { at: new Date().toISOString(), session_id: input.session_id ?? null, tool_name: input.tool_name, path: hit.path, glob: hit.glob };
+  await recordGateRefusal(paths, refusal).catch(() => undefined);
   return BLOCK;
 }
 
@@ -154,6 +157,7 @@ export async function runFastHook(event: (typeof FAST_HOOKS)[number], root: stri
     }
   }
   // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
-  await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  // Not after a refusal, which waits on no lock.
+  if (code !== BLOCK) await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
   return code;
 }
