@@ -84,7 +84,7 @@ export async function preToolUse(paths: ProjectPaths, text: string): Promise<num
     return BLOCK;
   }
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root;
-  const hit = protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
+  const hit = await protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
   if (!hit) return 0;
   const why =
     health.kind === 'unreadable'

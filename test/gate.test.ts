@@ -321,7 +321,7 @@ const oddInput: Row[] = [
 
 const table: Row[] = [...fromTheIssue, ...handledBefore, ...otherWriters, ...wholeTrees, ...shellReading, ...heredocs, ...staysAllowed, ...limits, ...oddInput];
 
-function verdict(command: string, cwd = '.', globs = ['src/**']) {
+async function verdict(command: string, cwd = '.', globs = ['src/**']) {
   return protectedWrite({ tool_name: 'Bash', tool_input: { command } }, root, path.join(root, cwd), globs);
 }
 
@@ -342,9 +342,9 @@ describe('the gate reads Bash: a table of commands and verdicts', () => {
 
   for (const item of table) {
     const expected = item.expect === 'allowed' || item.expect === 'unseen' ? 'allowed' : item.expect === 'no-throw' ? 'answers' : `blocks ${item.expect}`;
-    it(`${expected}: ${label(item)}`, () => {
+    it(`${expected}: ${label(item)}`, async () => {
       const started = performance.now();
-      const hit = verdict(item.command, item.cwd, item.globs);
+      const hit = await verdict(item.command, item.cwd, item.globs);
       // Well inside the hook's 10 s timeout, even for 100 KB of odd input on a busy machine.
       expect(performance.now() - started).toBeLessThan(2_000);
       if (item.expect === 'allowed' || item.expect === 'unseen') expect(hit).toBeNull();
@@ -352,7 +352,7 @@ describe('the gate reads Bash: a table of commands and verdicts', () => {
     });
   }
 
-  it('never throws on random token soup, and answers fast', () => {
+  it('never throws on random token soup, and answers fast', async () => {
     const tokens = ["'", '"', '$(', ')', '`', '\\', '<<', '<<-', 'EOF', '\n', ';', '|', '&', '>', '>&', '<', '{', '}', '[', ']', '*', '?', '~', ' ', 'rm', '-rf', 'src', 'sh', '-c', 'cd', '..', '$x', '${', '((', 'for', 'in', 'do', 'done', 'find', '-exec', 'xargs', '{}', '\\;', '=', 'eval', '#', '\t', '\u0000', 'é', 'git', 'stash', 'cp', '-r', '.', '/'];
     let seed = 9;
     const random = () => {
@@ -362,18 +362,18 @@ describe('the gate reads Bash: a table of commands and verdicts', () => {
     const started = performance.now();
     for (let n = 0; n < 500; n += 1) {
       const command = Array.from({ length: 1 + Math.floor(random() * 60) }, () => tokens[Math.floor(random() * tokens.length)]).join('');
-      expect(() => verdict(command), JSON.stringify(command)).not.toThrow();
+      await expect(verdict(command), JSON.stringify(command)).resolves.not.toThrow();
     }
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
-  it('Write and Edit paths keep their meaning: node_modules/x/src is not src, outside the project does not count', () => {
+  it('Write and Edit paths keep their meaning: node_modules/x/src is not src, outside the project does not count', async () => {
     const call = (file_path: string) => protectedWrite({ tool_name: 'Write', tool_input: { file_path } }, root, root, ['src/**']);
-    expect(call(path.join(root, 'src/a.js'))).toEqual({ path: 'src/a.js', glob: 'src/**' });
-    expect(call(path.join(root, 'alias/a.js'))?.path).toBe('src/a.js');
-    expect(call(path.join(root, 'node_modules/x/src/y.js'))).toBeNull();
-    expect(call(path.join(outside, 'src/x.js'))).toBeNull();
-    expect(call(path.join(root, '..foo/src/a.js'))).toBeNull();
+    expect(await call(path.join(root, 'src/a.js'))).toEqual({ path: 'src/a.js', glob: 'src/**' });
+    expect((await call(path.join(root, 'alias/a.js')))?.path).toBe('src/a.js');
+    expect(await call(path.join(root, 'node_modules/x/src/y.js'))).toBeNull();
+    expect(await call(path.join(outside, 'src/x.js'))).toBeNull();
+    expect(await call(path.join(root, '..foo/src/a.js'))).toBeNull();
   });
 });
 
