@@ -18,7 +18,7 @@ export interface GateRefusal {
   glob: string;
 }
 
-export function gateRefusalsFile(paths: ProjectPaths): string {
+function gateRefusalsFile(paths: ProjectPaths): string {
   return path.join(paths.progressDir, 'gate-refusals.jsonl');
 }
 

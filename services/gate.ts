@@ -69,7 +69,7 @@ export function projectRelative(root: string, cwd: string, target: string): stri
  * `glob` protects: some path at or below it could match. `src/**` is reached from `.`,
  * `src` and `src/x`, not from `node_modules/x/src`; `**\/*.py` from any directory.
  */
-export function treeReachesProtected(relative: string, glob: string): boolean {
+function treeReachesProtected(relative: string, glob: string): boolean {
   const segments = relative === '.' ? [] : relative.split('/');
   const pattern = glob.replace(/^\.\//, '').split('/').filter((part) => part !== '');
   // States are positions in the glob's segments; a `**` segment matches any number of them.
