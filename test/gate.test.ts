@@ -394,7 +394,8 @@ describe('gate refusals: one line each, counted per session', () => {
     // A session begun by `baton entry` has an id of baton's own: the hook's ids never match it, its time does.
     const cliSession = { ...hookSession, session_id: 'e0c9f1d2', source: 'cli', ended_at: null };
     expect(await countGateRefusals(paths, cliSession)).toBe(5);
-    expect(await countGateRefusals(projectPaths(tree({})), hookSession)).toBe(0);
-    rmSync(dir, { recursive: true, force: true });
+    const none = tree({});
+    expect(await countGateRefusals(projectPaths(none), hookSession)).toBe(0);
+    for (const made of [dir, none]) rmSync(made, { recursive: true, force: true });
   });
 });
