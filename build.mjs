@@ -15,8 +15,9 @@ const shared = {
   logLevel: 'warning',
   define: { BATON_VERSION: JSON.stringify(version) },
 };
-// The hooks that run on every tool call: one self-contained file, loaded before anything else.
-await build({ ...shared, entryPoints: { 'hook-fast': 'cli/hook-fast.ts' }, outdir: 'dist' });
+// The hooks that run on every tool call: one self-contained file, loaded before anything else,
+// and one chunk it loads only when the gate reads a Bash command (services/gate-bash.ts).
+await build({ ...shared, entryPoints: { 'hook-fast': 'cli/hook-fast.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/fast-[name]-[hash]' });
 await build({
   ...shared,
   entryPoints: { baton: 'cli/main.ts' },

@@ -13,6 +13,7 @@ import { describeProblem } from '../services/json-file.js';
 import { readOwnJson } from '../services/storage/read.js';
 import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { recordEdit } from '../services/file-history.js';
+import { recordGateRefusal } from '../services/gate-refusals.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectRootAt } from '../services/project-root.js';
 import { updateSessionRecord } from '../services/session-record.js';
@@ -81,7 +82,14 @@ export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<n
     return BLOCK;
   }
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root;
-  const hit = protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
+  let hit;
+  try {
+    hit = await protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
+  } catch (error) {
+    // A crash here would exit 1, which Claude Code takes as "go ahead": while broken, refuse instead.
+    process.stderr.write(`baton: refusing this tool call: the app is not known to be healthy and baton could not tell what it writes (${(error as Error).message}).\n`);
+    return BLOCK;
+  }
   if (!hit) return 0;
   const why =
     health.kind === 'unreadable'
@@ -92,7 +100,9 @@ export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<n
       'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
       'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n',
   );
-  await updateSessionRecord(paths, (record) => (record ? { ...record, gate_refusals: record.gate_refusals + 1 } : record)).catch(() => undefined);
+  // Lock-free: a refusal must answer within the hook's timeout, whoever holds the progress lock.
+  const refusal = { at: new Date().toISOString(), session_id: input.session_id ?? null, tool_name: input.tool_name, path: hit.path, glob: hit.glob };
+  await recordGateRefusal(paths, refusal).catch(() => undefined);
   return BLOCK;
 }
 
@@ -142,6 +152,7 @@ export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?
     }
   }
   // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
-  await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  // Not after a refusal, which waits on no lock.
+  if (code !== BLOCK) await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
   return code;
 }

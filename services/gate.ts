@@ -1,15 +1,15 @@
 /**
  * The spec's "block feature work when broken": which paths a tool call would write, and
  * whether those are protected. Paths are resolved against the project root (absolute,
- * relative, `..`, symlinks), so `node_modules/x/src` is not the project's `src`.
+ * relative, `..`, symlinks), so `node_modules/x/src` is not the project's `src`. A write to
+ * a whole tree (`rm -rf .`, `git reset --hard`) reaches every protected path below it.
  *
- * Bash is read with a small shell lexer: redirections, tee, sed -i, cp, mv, rm, touch,
- * truncate, ln, install, dd of=, git checkout/restore/rm/mv. A command that writes through
- * an interpreter (`python -c`, `node -e`), a variable or `eval` is not seen: the gate is a
- * guard rail for an agent that means well, not a sandbox.
+ * Bash commands are read by gate-bash.ts, loaded only when a Bash call arrives while the
+ * gate is on: the healthy hook never parses it.
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import type { WriteTarget } from './gate-bash.js';
 
 export const DEFAULT_PROTECTED = ['src/**'];
 
@@ -55,191 +55,53 @@ function realPathOf(target: string): string {
   }
 }
 
+const isOutside = (relative: string) => relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+
 /** The path relative to the project root, or null when it lies outside the project. */
 export function projectRelative(root: string, cwd: string, target: string): string | null {
-  const resolved = realPathOf(path.resolve(cwd, target));
-  const relative = path.relative(realPathOf(root), resolved);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return relative === '' ? '.' : null;
-  return relative.split(path.sep).join('/');
+  const relative = path.relative(realPathOf(root), realPathOf(path.resolve(cwd, target)));
+  if (relative === '') return '.';
+  return isOutside(relative) ? null : relative.split(path.sep).join('/');
 }
 
-export function matchesProtected(relative: string, globs: readonly string[]): string | null {
-  for (const glob of globs) if (globToRegExp(glob).test(relative)) return glob;
-  return null;
-}
-
-// ---- Bash ------------------------------------------------------------------------------
-
-interface SimpleCommand {
-  words: string[];
-  redirects: string[];
-}
-
-const SEPARATORS = new Set([';', '&&', '||', '|', '&', '\n', '(', ')', '{', '}']);
-
-/** Splits a command line into simple commands with their output redirections. */
-export function lexShell(line: string): SimpleCommand[] {
-  const commands: SimpleCommand[] = [];
-  let current: SimpleCommand = { words: [], redirects: [] };
-  let word = '';
-  let inWord = false;
-  let redirectNext = false;
-  const endWord = () => {
-    if (!inWord) return;
-    if (redirectNext) current.redirects.push(word);
-    else current.words.push(word);
-    redirectNext = false;
-    word = '';
-    inWord = false;
+/**
+ * Whether deleting or rewriting the tree at `relative` ('.' is the root) reaches a path
+ * `glob` protects: some path at or below it could match. `src/**` is reached from `.`,
+ * `src` and `src/x`, not from `node_modules/x/src`; `**\/*.py` from any directory.
+ */
+function treeReachesProtected(relative: string, glob: string): boolean {
+  const segments = relative === '.' ? [] : relative.split('/');
+  const pattern = glob.replace(/^\.\//, '').split('/').filter((part) => part !== '');
+  // States are positions in the glob's segments; a `**` segment matches any number of them.
+  const skipStars = (states: Set<number>) => {
+    for (const state of [...states]) for (let i = state; i < pattern.length && pattern[i]!.includes('**'); i += 1) states.add(i + 1);
+    return states;
   };
-  const endCommand = () => {
-    endWord();
-    if (current.words.length || current.redirects.length) commands.push(current);
-    current = { words: [], redirects: [] };
-  };
-  for (let i = 0; i < line.length; i += 1) {
-    const char = line[i]!;
-    if (char === "'") {
-      const end = line.indexOf("'", i + 1);
-      word += line.slice(i + 1, end === -1 ? undefined : end);
-      inWord = true;
-      i = end === -1 ? line.length : end;
-    } else if (char === '"') {
-      inWord = true;
-      for (i += 1; i < line.length && line[i] !== '"'; i += 1) {
-        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) i += 1;
-        word += line[i];
-      }
-    } else if (char === '\\' && i + 1 < line.length) {
-      word += line[i + 1];
-      inWord = true;
-      i += 1;
-    } else if (char === '#' && !inWord) {
-      while (i < line.length && line[i] !== '\n') i += 1;
-      endCommand();
-    } else if (char === '>' || (char === '&' && line[i + 1] === '>')) {
-      // `2>`, `>>`, `>|`, `&>`: a digit-only word just before is the file descriptor, not a word.
-      if (inWord && /^\d+$/.test(word)) {
-        word = '';
-        inWord = false;
-      } else endWord();
-      if (char === '&') i += 1;
-      while (line[i + 1] === '>' || line[i + 1] === '|') i += 1;
-      if (line[i + 1] === '&') {
-        // `>&2`: a descriptor, not a file
-        i += 1;
-        while (/\d/.test(line[i + 1] ?? '')) i += 1;
-        continue;
-      }
-      redirectNext = true;
-    } else if (char === '<') {
-      endWord();
-      while (line[i + 1] === '<') i += 1;
-      // an input: read the next word and drop it
-      redirectNext = false;
-      let j = i + 1;
-      while (line[j] === ' ') j += 1;
-      while (j < line.length && !/[\s;&|()<>]/.test(line[j]!)) j += 1;
-      i = j - 1;
-    } else if (SEPARATORS.has(char) || (char === '|' && line[i + 1] === '|') || (char === '&' && line[i + 1] === '&')) {
-      endCommand();
-      if ((char === '&' || char === '|') && line[i + 1] === char) i += 1;
-    } else if (/\s/.test(char)) {
-      endWord();
-    } else {
-      word += char;
-      inWord = true;
+  let states = skipStars(new Set([0]));
+  for (const segment of segments) {
+    const next = new Set<number>();
+    for (const state of states) {
+      const part = pattern[state];
+      if (part === undefined) continue;
+      if (part.includes('**')) next.add(state);
+      else if (globToRegExp(part).test(segment)) next.add(state + 1);
     }
+    states = skipStars(next);
+    if (states.size === 0) return false;
   }
-  endCommand();
-  return commands;
+  return true;
 }
 
-const WRAPPERS = new Set(['sudo', 'env', 'nohup', 'time', 'command', 'exec', 'nice', 'stdbuf']);
-
-function operands(words: string[]): string[] {
-  const out: string[] = [];
-  let options = true;
-  for (const word of words) {
-    if (options && word === '--') options = false;
-    else if (options && word.startsWith('-') && word !== '-') continue;
-    else out.push(word);
+/** What a tree hit reports: the protected directory it reaches (`src` for `rm -rf .`), or the target when deeper. */
+function treeHitPath(relative: string, glob: string): string {
+  const prefix: string[] = [];
+  for (const part of glob.replace(/^\.\//, '').split('/')) {
+    if (part === '' || /[*?[]/.test(part)) break;
+    prefix.push(part);
   }
-  return out;
-}
-
-/** The files one simple command would write (or delete), as written in the command. */
-function commandTargets(command: SimpleCommand): string[] {
-  let words = command.words;
-  while (words.length && (WRAPPERS.has(words[0]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!))) words = words.slice(1);
-  const [name = '', ...args] = words;
-  const targets = command.redirects.filter((target) => target !== '/dev/null' && !target.startsWith('/dev/fd/'));
-  const base = path.basename(name);
-  switch (base) {
-    case 'tee':
-    case 'rm':
-    case 'rmdir':
-    case 'touch':
-    case 'truncate':
-    case 'mkdir':
-    case 'unlink':
-    case 'shred':
-    case 'mv':
-      targets.push(...operands(args));
-      break;
-    case 'cp':
-    case 'ln':
-    case 'install': {
-      const targetDir = args.findIndex((arg) => arg === '-t' || arg === '--target-directory');
-      if (targetDir !== -1 && args[targetDir + 1]) targets.push(args[targetDir + 1]!);
-      else {
-        const last = operands(args).at(-1);
-        if (last) targets.push(last);
-      }
-      break;
-    }
-    case 'sed':
-      if (args.some((arg) => arg === '-i' || arg.startsWith('-i') || arg.startsWith('--in-place') || /^-[a-zA-Z]*i/.test(arg))) {
-        const hasScriptOption = args.some((arg) => arg === '-e' || arg === '-f' || arg.startsWith('--expression') || arg.startsWith('--file'));
-        const files = operands(args.filter((arg, index) => !(index > 0 && ['-e', '-f'].includes(args[index - 1]!))));
-        targets.push(...(hasScriptOption ? files : files.slice(1)));
-      }
-      break;
-    case 'dd':
-      for (const arg of args) if (arg.startsWith('of=')) targets.push(arg.slice(3));
-      break;
-    case 'git': {
-      const sub = args.findIndex((arg) => !arg.startsWith('-'));
-      const verb = args[sub];
-      const rest = args.slice(sub + 1);
-      const dashDash = rest.indexOf('--');
-      if (verb === 'checkout') {
-        if (dashDash !== -1) targets.push(...rest.slice(dashDash + 1));
-        else {
-          const plain = operands(rest);
-          targets.push(...(plain.length > 1 ? plain.slice(1) : plain));
-        }
-      } else if (verb === 'restore' || verb === 'rm' || verb === 'mv') {
-        targets.push(...operands(rest.filter((arg, index) => !(index > 0 && ['-s', '--source'].includes(rest[index - 1]!)))));
-      }
-      break;
-    }
-  }
-  return targets;
-}
-
-/** Every path a Bash command line would write, each with the directory it is relative to. */
-export function bashWriteTargets(line: string, cwd: string): { target: string; cwd: string }[] {
-  const found: { target: string; cwd: string }[] = [];
-  let dir = cwd;
-  for (const command of lexShell(line)) {
-    if (command.words[0] === 'cd' && command.words[1]) {
-      dir = path.resolve(dir, command.words[1]);
-      continue;
-    }
-    for (const target of commandTargets(command)) found.push({ target, cwd: dir });
-  }
-  return found;
+  const staticPrefix = prefix.join('/');
+  if (staticPrefix === '') return relative;
+  return relative === '.' || staticPrefix.startsWith(`${relative}/`) ? staticPrefix : relative;
 }
 
 export interface ToolCall {
@@ -248,29 +110,37 @@ export interface ToolCall {
 }
 
 /** The paths a tool call would write: file_path (Write, Edit, MultiEdit), notebook_path, or what Bash writes. */
-export function toolWriteTargets(call: ToolCall, cwd: string): { target: string; cwd: string }[] {
+async function toolWriteTargets(call: ToolCall, cwd: string): Promise<WriteTarget[]> {
   const input = call.tool_input;
+  const file = (target: unknown) => (typeof target === 'string' ? [{ target, cwd, tree: false }] : []);
   switch (call.tool_name) {
     case 'Write':
     case 'Edit':
     case 'MultiEdit':
-      return typeof input.file_path === 'string' ? [{ target: input.file_path, cwd }] : [];
+      return file(input.file_path);
     case 'NotebookEdit':
-      return typeof input.notebook_path === 'string' ? [{ target: input.notebook_path, cwd }] : [];
+      return file(input.notebook_path);
     case 'Bash':
-      return typeof input.command === 'string' ? bashWriteTargets(input.command, cwd) : [];
+      return typeof input.command === 'string' ? (await import('./gate-bash.js')).bashWriteTargets(input.command, cwd) : [];
     default:
       return [];
   }
 }
 
 /** The first protected path the call would write, with the glob that protects it. */
-export function protectedWrite(call: ToolCall, root: string, cwd: string, globs: readonly string[]): { path: string; glob: string } | null {
-  for (const { target, cwd: base } of toolWriteTargets(call, cwd)) {
-    const relative = projectRelative(root, base, target);
-    if (relative === null) continue;
-    const glob = matchesProtected(relative, globs);
-    if (glob) return { path: relative, glob };
+export async function protectedWrite(call: ToolCall, root: string, cwd: string, globs: readonly string[]): Promise<{ path: string; glob: string } | null> {
+  const realRoot = realPathOf(root);
+  for (const { target, cwd: base, tree } of await toolWriteTargets(call, cwd)) {
+    let relative = path.relative(realRoot, realPathOf(path.resolve(base, target)));
+    if (relative === '') relative = '.';
+    else if (isOutside(relative)) {
+      // Deleting a directory that holds the project deletes all of it.
+      if (!tree || path.isAbsolute(relative) || !relative.split(path.sep).every((part) => part === '..')) continue;
+      relative = '.';
+    } else relative = relative.split(path.sep).join('/');
+    for (const glob of globs) {
+      if (tree ? treeReachesProtected(relative, glob) : globToRegExp(glob).test(relative)) return { path: tree ? treeHitPath(relative, glob) : relative, glob };
+    }
   }
   return null;
 }

@@ -11,6 +11,7 @@ import type { SessionContext } from '../machines/session.js';
 import { readLog, type LogEntry } from './event-log.js';
 import { loadFeatureList } from './feature-list.js';
 import { readFileHistory } from './file-history.js';
+import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
 import {
@@ -40,6 +41,7 @@ interface SessionFacts {
   startFeatures: FeatureProgress[] | null;
   endFeatures: FeatureProgress[] | null;
   context: SessionContext | null;
+  gateRefusals: number;
 }
 
 async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date): Promise<SessionFacts> {
@@ -51,7 +53,7 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
     ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)
     : null;
   const context = state ? (state.snapshot.context as unknown as SessionContext) : null;
-  return { record, state, entries: during, startFeatures, endFeatures: context?.features ?? null, context };
+  return { record, state, entries: during, startFeatures, endFeatures: context?.features ?? null, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 const isDone = (feature: FeatureProgress | undefined) => feature !== undefined && !isOpenStatus(feature.status);
@@ -88,7 +90,7 @@ export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by'])
     features_completed: completed,
     health_checks_passed: passed,
     health_checks_failed: failed,
-    gate_refusals: record.gate_refusals,
+    gate_refusals: facts.gateRefusals,
   };
 }
 

@@ -2,7 +2,8 @@
  * The agent session (one Claude Code session, or one run from `baton entry` to `baton end`)
  * as baton records it: `.claude/progress/session.json` while it runs, one row per session
  * in `metrics.json` when it hands off. Counters the event log cannot know (compressions,
- * gate refusals, tokens) are kept here; everything else is derived from the log at the end.
+ * tokens) are kept here, gate refusals in gate-refusals.jsonl (services/gate-refusals.ts);
+ * everything else is derived from the log at the end.
  *
  * No zod and no xstate here: the hooks that update these counters run on every tool call.
  */
@@ -28,7 +29,6 @@ export interface SessionRecord {
   end_revision: number | null;
   last_action: string | null;
   compressions: { manual: number; auto: number };
-  gate_refusals: number;
   tokens_used: number | null;
   transcript_path: string | null;
   decisions: string[];
@@ -63,7 +63,6 @@ export function newSessionRecord(options: { sessionId?: string; source: string; 
     end_revision: null,
     last_action: null,
     compressions: { manual: 0, auto: 0 },
-    gate_refusals: 0,
     tokens_used: null,
     transcript_path: options.transcriptPath ?? null,
     decisions: [],
@@ -87,7 +86,6 @@ const RECORD_FIELDS: { [K in keyof SessionRecord]: (value: unknown) => boolean }
   end_revision: orNull(isCount),
   last_action: orNull(isString),
   compressions: (value) => isCount((value as { manual?: unknown })?.manual) && isCount((value as { auto?: unknown })?.auto),
-  gate_refusals: isCount,
   tokens_used: orNull(isCount),
   transcript_path: orNull(isString),
   decisions: isStrings,
