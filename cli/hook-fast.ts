@@ -11,9 +11,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../services/atomic-file.js';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
-import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
+import { projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { acquireLock } from '../services/lock.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
+import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/protected-paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
 import { HookInputError, parseHookInput, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
 
@@ -39,7 +40,10 @@ export function readStdin(): string {
   }
 }
 
-type HealthView = { kind: 'ok'; status: string; detail: string | null } | { kind: 'missing' } | { kind: 'unreadable'; problem: string };
+type HealthView =
+  | { kind: 'ok'; status: string; fixBroken: boolean; detail: string | null; protectedPaths: string[] | null }
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; problem: string };
 
 /** Health from state.json without validating the rest: the gate's hot path. */
 function readHealth(paths: ProjectPaths): HealthView {
@@ -51,29 +55,25 @@ function readHealth(paths: ProjectPaths): HealthView {
     return { kind: 'unreadable', problem: (error as Error).message };
   }
   try {
-    const state = JSON.parse(text.replace(/^\uFEFF/, '')) as { health_status?: unknown; snapshot?: { context?: { health?: { detail?: string } } } };
+    const state = JSON.parse(text.replace(/^\uFEFF/, '')) as { state?: unknown; health_status?: unknown; protected_paths?: unknown; snapshot?: { context?: { health?: { detail?: string } } } };
     if (typeof state.health_status !== 'string') return { kind: 'unreadable', problem: 'state.json has no health_status' };
-    return { kind: 'ok', status: state.health_status, detail: state.snapshot?.context?.health?.detail ?? null };
+    const recorded = Array.isArray(state.protected_paths) && state.protected_paths.every((glob) => typeof glob === 'string') ? (state.protected_paths as string[]) : null;
+    return { kind: 'ok', status: state.health_status, fixBroken: state.state === 'FIX_BROKEN', detail: state.snapshot?.context?.health?.detail ?? null, protectedPaths: recorded };
   } catch (error) {
     return { kind: 'unreadable', problem: `state.json is not valid JSON (${(error as Error).message})` };
   }
 }
 
-function protectedGlobs(paths: ProjectPaths): string[] {
-  try {
-    const config = JSON.parse(readFileSync(paths.config, 'utf8')) as { protected_paths?: unknown };
-    const globs = config.protected_paths;
-    if (Array.isArray(globs) && globs.every((glob) => typeof glob === 'string')) return globs;
-  } catch {
-    // no or unreadable config: the default protects src/
-  }
-  return DEFAULT_PROTECTED;
+/** The current good project.json's globs with the ones state.json recorded; fails closed (everything) with neither. */
+async function protectedGlobs(paths: ProjectPaths, health: HealthView): Promise<GateGlobs> {
+  return gateGlobs(await configuredGlobs(paths.root, paths.config), health.kind === 'ok' ? health.protectedPaths : null);
 }
 
 export async function preToolUse(paths: ProjectPaths, text: string): Promise<number> {
   const health = readHealth(paths);
   // Healthy, unknown or no session yet: nothing to guard. The common case, so it comes first.
-  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN')) return 0;
+  // FIX_BROKEN guards whatever the last check said: a check that could not run is not a fix.
+  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN' && !health.fixBroken)) return 0;
   let input: PreToolUseInput;
   try {
     input = parseHookInput('PreToolUse', text) as PreToolUseInput;
@@ -83,16 +83,20 @@ export async function preToolUse(paths: ProjectPaths, text: string): Promise<num
     return BLOCK;
   }
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root;
-  const hit = protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
+  const gate = await protectedGlobs(paths, health);
+  const hit = protectedWrite(input as ToolCall, paths.root, cwd, gate.globs);
   if (!hit) return 0;
   const why =
     health.kind === 'unreadable'
       ? `baton cannot read its state (${health.problem}), so it cannot tell whether the app is healthy`
-      : `the app's health check is BROKEN${health.detail ? ` (${health.detail})` : ''}`;
+      : health.status === 'BROKEN'
+        ? `the app's health check is BROKEN${health.detail ? ` (${health.detail})` : ''}`
+        : `the session is in FIX_BROKEN and no health check has passed since${health.detail ? ` (${health.detail})` : ''}`;
   process.stderr.write(
     `baton: blocked ${input.tool_name} writing ${hit.path} (protected by "${hit.glob}"): ${why}.\n` +
       'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
-      'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n',
+      'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n' +
+      (gate.note ? `${gate.note}.\n` : ''),
   );
   await updateSessionRecord(paths, (record) => (record ? { ...record, gate_refusals: record.gate_refusals + 1 } : record)).catch(() => undefined);
   return BLOCK;
