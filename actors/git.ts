@@ -27,8 +27,10 @@ export async function openRepository(dir: string): Promise<{ git: SimpleGit } | 
   return (await git.checkIsRepo().catch(() => false)) ? { git } : null;
 }
 
-/** merge, rebase, cherry-pick or revert left half done (a commit now would fail or be wrong). */
-export async function gitOperationInProgress(git: SimpleGit): Promise<'merge' | 'rebase' | 'cherry-pick' | 'revert' | null> {
+export type GitOperation = 'merge' | 'rebase' | 'cherry-pick' | 'revert';
+
+/** The operation whose marker is in the git dir: files only, no git process. */
+async function operationAt(gitDir: string): Promise<GitOperation | null> {
   const probes = [
     ['rebase', 'rebase-merge'],
     ['rebase', 'rebase-apply'],
@@ -36,12 +38,61 @@ export async function gitOperationInProgress(git: SimpleGit): Promise<'merge' | 
     ['cherry-pick', 'CHERRY_PICK_HEAD'],
     ['revert', 'REVERT_HEAD'],
   ] as const;
-  const gitDir = (await git.raw(['rev-parse', '--absolute-git-dir']).catch(() => '')).trim();
-  if (!gitDir) return null;
   for (const [operation, marker] of probes) {
     if (await fs.stat(path.join(gitDir, marker)).then(() => true, () => false)) return operation;
   }
   return null;
+}
+
+/** merge, rebase, cherry-pick or revert left half done (a commit now would fail or be wrong). */
+export async function gitOperationInProgress(git: SimpleGit): Promise<GitOperation | null> {
+  const gitDir = (await git.raw(['rev-parse', '--absolute-git-dir']).catch(() => '')).trim();
+  return gitDir ? operationAt(gitDir) : null;
+}
+
+export interface RepositoryHead {
+  gitDir: string;
+  /** The full hash of HEAD; null in a repository without commits. */
+  head: string | null;
+}
+
+/** The git dir and HEAD of the repository holding `dir`, in one git process; null outside a repository. */
+export async function readRepositoryHead(dir: string): Promise<RepositoryHead | null> {
+  const { simpleGit } = await import('simple-git');
+  const out = await simpleGit({ baseDir: dir }).raw(['rev-parse', '--absolute-git-dir', '--verify', '-q', 'HEAD']).catch(() => null);
+  const [gitDir, head] = (out ?? '').split('\n').map((line) => line.trim());
+  return gitDir ? { gitDir, head: head || null } : null;
+}
+
+export interface UnfinishedOperation {
+  operation: GitOperation;
+  /** Paths git still has as unmerged (`git ls-files -u`). */
+  unmerged: string[];
+  /** Tracked files with conflict markers left in them, staged or not (`git diff --check HEAD`). */
+  markers: string[];
+}
+
+const CONFLICT_MARKER_LINE = /^(.+):\d+: leftover conflict marker$/;
+
+/**
+ * An unfinished merge, rebase, cherry-pick or revert that left conflicts. Costs no process
+ * unless the git dir has an operation's marker.
+ */
+export async function unfinishedOperation(dir: string, repo: RepositoryHead): Promise<UnfinishedOperation | null> {
+  const operation = await operationAt(repo.gitDir);
+  if (!operation) return null;
+  const { simpleGit } = await import('simple-git');
+  const git = simpleGit({ baseDir: dir });
+  const [unmergedOut, checkOut] = await Promise.all([
+    git.raw(['-c', 'core.quotePath=false', 'ls-files', '-u', '-z']).catch(() => ''),
+    // Whitespace checks off: only conflict markers matter here. --check exits 2 on a finding; simple-git still returns stdout.
+    git
+      .raw(['-c', 'core.quotePath=false', '-c', 'core.whitespace=-trailing-space,-space-before-tab', 'diff', '--check', '--no-ext-diff', '--no-textconv', ...(repo.head ? ['HEAD'] : []), '--'])
+      .catch(() => ''),
+  ]);
+  const unmerged = [...new Set(unmergedOut.split('\0').map((record) => record.split('\t')[1]).filter((file): file is string => Boolean(file)))];
+  const markers = [...new Set(checkOut.split('\n').map((line) => CONFLICT_MARKER_LINE.exec(line)?.[1]).filter((file): file is string => Boolean(file)))];
+  return unmerged.length || markers.length ? { operation, unmerged, markers } : null;
 }
 
 const isIndexLocked = (error: unknown) => /index\.lock/.test(String((error as Error)?.message ?? error));

@@ -1,8 +1,17 @@
-/** The health check: the configured command (once trusted), or the spec's language fallbacks. */
+/**
+ * The health check. First git: an unfinished merge or rebase that left conflicts is BROKEN
+ * whatever else passes. Then the configured command (once trusted), or the built-in
+ * fallback: a syntax check of the project's own entry files (Node) or package (Python).
+ * Every report carries the commit it checked, so a pass can be recorded as healthy.
+ */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HealthReport } from '../machines/observations.js';
-import { runCommand, type CommandResult } from './run-command.js';
+import { nodeEntryFiles, pythonPackageFiles, type FileChoice } from './entry-files.js';
+import { readRepositoryHead, unfinishedOperation, type UnfinishedOperation } from './git.js';
+import { commandText, runCommand, type Command, type CommandResult } from './run-command.js';
+import { projectPaths } from '../services/paths.js';
+import { readProjectText } from '../services/storage/read.js';
 
 export interface HealthCheckOptions {
   projectDir: string;
@@ -18,11 +27,98 @@ export interface HealthCheckOptions {
   now?: () => Date;
 }
 
-function fallbackFor(projectDir: string): { source: 'node' | 'python'; command: string } | null {
+/** Reported by the check scripts below after a file's own error output, one line per failing file. */
+const FAILED_PREFIX = 'baton: syntax error in ';
+
+// Each file in a child of its own: `node --check` knows the file's module type (.mjs, "type": "module").
+const NODE_CHECK_SCRIPT = `const{spawnSync}=require('node:child_process');let bad=0;for(const f of process.argv.slice(1)){const r=spawnSync(process.execPath,['--check',f],{stdio:['ignore','inherit','inherit']});if(r.status!==0){bad++;console.error(${JSON.stringify(FAILED_PREFIX)}+f)}}process.exit(bad?1:0)`;
+
+// Parses without importing or compiling to disk (compileall would write __pycache__ into the project).
+const PYTHON_CHECK_SCRIPT = [
+  'import ast, sys',
+  'bad = 0',
+  'for name in sys.argv[1:]:',
+  '    try:',
+  "        with open(name, 'rb') as f:",
+  '            ast.parse(f.read(), name)',
+  '    except Exception as e:',
+  '        bad += 1',
+  "        where = ':%s:%s' % (e.lineno, e.offset) if isinstance(e, SyntaxError) else ''",
+  "        sys.stderr.write('%s%s: %s: %s\\n' % (name, where, type(e).__name__, getattr(e, 'msg', e)))",
+  `        sys.stderr.write(${JSON.stringify(FAILED_PREFIX)} + name + '\\n')`,
+  'sys.exit(1 if bad else 0)',
+].join('\n');
+
+type Source = 'configured' | 'node' | 'python';
+interface Check {
+  source: Source;
+  command: Command;
+  /** How the report shows the command. */
+  display: string;
+  files?: string[];
+  /** Said with a passing result: what was checked. */
+  checked?: string;
+}
+type Plan = { check: Check } | { verdict: Pick<HealthReport, 'status' | 'source' | 'detail'> };
+
+const SET_HEALTH_CHECK = 'set health_check in .claude/config/project.json';
+
+function listed(items: readonly string[], limit = 10): string {
+  const shown = items.slice(0, limit).join(', ');
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown;
+}
+
+const bare = (file: string) => file.replace(/^\.\//, '');
+
+function syntaxCheck(source: 'node' | 'python', choice: FileChoice, what: string): Check {
+  const script = source === 'node' ? NODE_CHECK_SCRIPT : PYTHON_CHECK_SCRIPT;
+  // One file (the common case) needs no wrapper: one process fewer on every entry.
+  const command: Command =
+    source === 'python' ? ['python3', '-I', '-B', '-c', script, ...choice.files] : choice.files.length === 1 ? [process.execPath, '--check', choice.files[0]!] : [process.execPath, '-e', script, ...choice.files];
+  const display = source === 'node' ? choice.files.map((file) => commandText(['node', '--check', file])).join(' && ') : `python3 (ast.parse of ${listed(choice.files.map(bare), 3)})`;
+  return { source, command, display, files: choice.files, checked: `${what}${choice.truncated ? ` (the first ${choice.files.length})` : ''}` };
+}
+
+/** The fallback for a project without a configured check. */
+async function fallbackPlan(projectDir: string): Promise<Plan> {
   const has = (name: string) => existsSync(path.join(projectDir, name));
-  if (has('pytest.ini') || has('pyproject.toml')) return { source: 'python', command: 'python3 -c "import sys; sys.exit(0)"' };
-  if (has('package.json')) return { source: 'node', command: 'node -e "process.exit(0)"' };
-  return null;
+  const notes: string[] = [];
+  if (has('pytest.ini') || has('pyproject.toml')) {
+    const python = await pythonPackageFiles(projectDir);
+    if (python.files.length) return { check: syntaxCheck('python', python, `${python.files.length} file(s) in ${listed(python.packages, 3)}`) };
+    notes.push('no Python package found (pyproject.toml name, src/<package>/ or a top-level package with __init__.py)');
+  }
+  if (has('package.json')) {
+    // Through the storage layer: a package.json linked from outside the project is not read.
+    const read = readProjectText(projectPaths(projectDir), 'package.json');
+    if (read.kind === 'bad') return { verdict: { status: 'UNKNOWN', source: 'node', detail: `package.json ${read.problem.problem}; set health_check in .claude/config/project.json` } };
+    let pkg: unknown;
+    try {
+      pkg = JSON.parse((read.kind === 'ok' ? read.text : '').replace(/^\uFEFF/, ''));
+    } catch (error) {
+      return { verdict: { status: 'BROKEN', source: 'node', detail: `package.json is not valid JSON: ${(error as Error).message}` } };
+    }
+    const node = await nodeEntryFiles(projectDir, pkg);
+    if (node.files.length) return { check: syntaxCheck('node', node, listed(node.files.map(bare))) };
+    notes.push(node.skipped.length ? `no entry file to check (${node.skipped.join('; ')})` : 'no entry file to check (package.json names no main, bin or exports, and there is no index.js)');
+  }
+  const why = notes.length ? notes.join('; ') : 'no health check configured, and no package.json or pyproject.toml for a built-in syntax check';
+  return { verdict: { status: 'UNKNOWN', source: 'none', detail: `${why}: ${SET_HEALTH_CHECK}` } };
+}
+
+function conflictDetail(found: UnfinishedOperation): string {
+  const parts = [
+    ...(found.unmerged.length ? [`unmerged: ${listed(found.unmerged)}`] : []),
+    ...(found.markers.length ? [`conflict markers in ${listed(found.markers)}`] : []),
+  ];
+  return `an unfinished git ${found.operation} left conflicts (${parts.join('; ')}): resolve them and \`git ${found.operation} --continue\`, or \`git ${found.operation} --abort\``;
+}
+
+/** Names the failing files from the check scripts' own lines; only names baton passed count. */
+function failingFiles(output: string, files: readonly string[]): string[] {
+  if (files.length === 1) return files.map(bare);
+  const reported = new Set(output.split('\n').filter((line) => line.startsWith(FAILED_PREFIX)).map((line) => line.slice(FAILED_PREFIX.length).trim()));
+  return files.filter((file) => reported.has(file)).map(bare);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,48 +126,51 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function checkHealth(options: HealthCheckOptions): Promise<HealthReport> {
   const now = options.now ?? (() => new Date());
   const missing = (options.requiredEnv ?? []).filter((name) => !process.env[name]);
-  const missingEnv = missing.length ? { missingEnv: missing } : {};
-  if (options.untrusted) {
-    return { status: 'UNKNOWN', source: 'untrusted', detail: options.untrusted, checkedAt: now().toISOString(), ...missingEnv };
-  }
-  const fallback = options.command ? null : fallbackFor(options.projectDir);
-  const command = options.command ?? fallback?.command;
-  if (!command) {
-    return { status: 'UNKNOWN', source: 'none', detail: 'no health check configured (set health_check in .claude/config/project.json)', checkedAt: now().toISOString(), ...missingEnv };
-  }
+  const repo = await readRepositoryHead(options.projectDir);
+  const facts = { ...(repo?.head ? { head: repo.head } : {}), ...(missing.length ? { missingEnv: missing } : {}) };
+  const stamp = () => ({ checkedAt: now().toISOString(), ...facts });
+
+  const conflicts = repo ? await unfinishedOperation(options.projectDir, repo) : null;
+  if (conflicts) return { status: 'BROKEN', source: 'git', detail: conflictDetail(conflicts), ...stamp() };
+  if (options.untrusted) return { status: 'UNKNOWN', source: 'untrusted', detail: options.untrusted, ...stamp() };
+  const plan: Plan = options.command ? { check: { source: 'configured', command: options.command, display: options.command } } : await fallbackPlan(options.projectDir);
+  if ('verdict' in plan) return { ...plan.verdict, ...stamp() };
+  const { check } = plan;
+
   const budgetMs = options.timeoutSeconds * 1000;
   const started = Date.now();
   const evidence = options.evidenceDir ? { dir: options.evidenceDir, label: 'health_check' } : undefined;
   let result: CommandResult;
   for (;;) {
     const remaining = budgetMs - (Date.now() - started);
-    result = await runCommand(command, { cwd: options.projectDir, timeoutMs: Math.max(remaining, 100), signal: options.signal, evidence });
+    result = await runCommand(check.command, { cwd: options.projectDir, timeoutMs: Math.max(remaining, 100), signal: options.signal, evidence });
     if (result.ok || result.timedOut || !options.waitForStartup || budgetMs - (Date.now() - started) < 500 || options.signal?.aborted) break;
     await sleep(500);
   }
-  const source = fallback?.source ?? 'configured';
-  const what = source === 'configured' ? 'configured check' : source === 'node' ? 'Node check' : 'Python check';
+  const what = check.source === 'configured' ? 'configured check' : check.source === 'node' ? 'Node syntax check' : 'Python syntax check';
+  const failing = check.files && !result.ok ? failingFiles(result.outputTail, check.files) : [];
   const detail = result.ok
-    ? source === 'configured'
+    ? check.source === 'configured'
       ? 'configured check passed'
-      : `${source === 'node' ? 'Node' : 'Python'} works`
+      : `${what} passed: ${check.checked}`
     : result.timedOut
       ? `${what} timed out after ${options.timeoutSeconds}s (its process group was killed)`
       : result.signal
         ? `${what} killed by ${result.signal}`
-        : `${what} failed with exit code ${result.exitCode}`;
+        : failing.length
+          ? `${what} failed: syntax error in ${listed(failing)}`
+          : `${what} failed with exit code ${result.exitCode}`;
   return {
     status: result.ok ? 'HEALTHY' : 'BROKEN',
-    source,
-    command,
+    source: check.source,
+    command: check.display,
     exitCode: result.exitCode,
     signal: result.signal,
     timedOut: result.timedOut,
     durationMs: Date.now() - started,
-    checkedAt: now().toISOString(),
     detail,
     ...(result.evidence ? { evidence: result.evidence } : {}),
     ...(result.ok ? {} : { outputTail: result.outputTail.split('\n').slice(-10).join('\n') }),
-    ...missingEnv,
+    ...stamp(),
   };
 }

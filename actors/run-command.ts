@@ -3,6 +3,9 @@
  * abort ends the whole tree: `sleep 100 & sleep 100` does not survive, and does not keep
  * the call waiting on the pipe its background child holds. If baton itself is interrupted
  * (Ctrl-C, SIGTERM, SIGHUP), the groups it started go with it.
+ *
+ * A command given as an argv array runs without a shell: for baton's own checks, whose
+ * arguments (file names from a package.json) must never be read as shell syntax.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
 import { constants } from 'node:os';
@@ -87,11 +90,20 @@ async function openEvidence(options: EvidenceOptions, command: string) {
   return { file, stream, budget: options.maxBytes ?? EVIDENCE_MAX_BYTES };
 }
 
-export async function runCommand(command: string, options: RunOptions): Promise<CommandResult> {
+/** A shell command line, or an argv array (program first) run without a shell. */
+export type Command = string | readonly [string, ...string[]];
+
+/** How a command shows in evidence: argv words quoted where a shell would need it. */
+export function commandText(command: Command): string {
+  if (typeof command === 'string') return command;
+  return command.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export async function runCommand(command: Command, options: RunOptions): Promise<CommandResult> {
   const { execa } = await import('execa');
   const started = performance.now();
   const graceMs = options.graceMs ?? 500;
-  const evidence = options.evidence ? await openEvidence(options.evidence, command) : null;
+  const evidence = options.evidence ? await openEvidence(options.evidence, commandText(command)) : null;
   let written = 0;
   let dropped = 0;
   let tail = '';
@@ -99,16 +111,8 @@ export async function runCommand(command: string, options: RunOptions): Promise<
   // Wrapped in an object: the subprocess is itself a promise, which resolve() would wait for.
   const spawn = () =>
     new Promise<{ child: ReturnType<typeof execa> }>((resolve, reject) => {
-      const child = execa(command, {
-        cwd: options.cwd,
-        shell: true,
-        detached: true,
-        reject: false,
-        stdin: 'ignore',
-        buffer: false,
-        all: true,
-        env: options.env,
-      });
+      const settings = { cwd: options.cwd, detached: true, reject: false, stdin: 'ignore', buffer: false, all: true, env: options.env } as const;
+      const child = typeof command === 'string' ? execa(command, { ...settings, shell: true }) : execa(command[0], command.slice(1), { ...settings, shell: false });
       // A failed spawn surfaces as a rejected result without a pid; anything else is a run.
       if (child.pid === undefined) child.then((result) => reject(Object.assign(new Error(result.message), { code: result.code })), reject);
       else resolve({ child });

@@ -14,6 +14,8 @@ const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist'
 function makeProject(featureCount) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   writeFileSync(path.join(dir, 'package.json'), '{"name":"bench"}\n');
+  // The entry file the built-in health check syntax-checks: entry runs a health check process.
+  writeFileSync(path.join(dir, 'index.js'), 'module.exports = {};\n');
   mkdirSync(path.join(dir, '.claude', 'progress'), { recursive: true });
   const features = Array.from({ length: featureCount }, (_, i) => ({ id: `feature-${i + 1}`, description: `Feature number ${i + 1}`, status: i < featureCount / 2 ? 'tested' : 'pending' }));
   writeFileSync(path.join(dir, '.claude', 'progress', 'feature-list.json'), JSON.stringify({ features }, null, 2));

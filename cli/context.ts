@@ -36,17 +36,19 @@ export function refuseOutsideProject(projectDir: string): void {
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
 export async function openSession(context: CommandContext): Promise<Session & { trust: TrustDecision }> {
-  const [{ loadConfig }, { worldActors }, { decideTrust }] = await Promise.all([
+  const [{ loadConfig }, { worldActors }, { decideTrust }, { configuredGlobs }] = await Promise.all([
     import('../services/config.js'),
     import('../actors/index.js'),
     import('../services/trust.js'),
+    import('../services/protected-paths.js'),
   ]);
   const config = await loadConfig(context.paths);
   const trust = await decideTrust(context.paths, config);
+  const protectedGlobs = await configuredGlobs(context.paths);
   // --inspect, --inspect-url URL or BATON_INSPECT: the live Stately inspector, loaded only when asked for.
   const wantsInspector = Boolean(context.options.inspect || context.options['inspect-url'] || process.env.BATON_INSPECT);
   const inspect = wantsInspector ? await (await import('../visualize/inspector.js')).inspectorFor(context.options) : undefined;
-  return { paths: context.paths, config, trust, actors: worldActors(context.paths, config, trust), now: () => new Date(), inspect };
+  return { paths: context.paths, config, trust, protectedGlobs, actors: worldActors(context.paths, config, trust), now: () => new Date(), inspect };
 }
 
 export function withPaths(context: Omit<CommandContext, 'paths'>): CommandContext {

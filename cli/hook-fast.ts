@@ -11,11 +11,12 @@ import path from 'node:path';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
 import { describeProblem } from '../services/json-file.js';
 import { readOwnJson } from '../services/storage/read.js';
-import { DEFAULT_PROTECTED, projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
+import { projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
 import { recordEdit } from '../services/file-history.js';
 import { recordGateRefusal } from '../services/gate-refusals.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectRootAt } from '../services/project-root.js';
+import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/protected-paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
 import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookJson, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
 
@@ -40,13 +41,16 @@ export function readStdin(): string {
   }
 }
 
-type HealthView = { kind: 'ok'; status: string; detail: string | null } | { kind: 'missing' } | { kind: 'unreadable'; problem: string };
+type HealthView =
+  | { kind: 'ok'; status: string; fixBroken: boolean; detail: string | null; protectedPaths: string[] | null }
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; problem: string };
 
 /** Health from state.json without validating the rest: the gate's hot path. */
 function readHealth(paths: ProjectPaths): HealthView {
   let read;
   try {
-    read = readOwnJson<{ health_status?: unknown; snapshot?: { context?: { health?: { detail?: string } } } }>(paths, paths.state);
+    read = readOwnJson<{ state?: unknown; health_status?: unknown; protected_paths?: unknown; snapshot?: { context?: { health?: { detail?: string } } } }>(paths, paths.state);
   } catch (error) {
     // A linked .claude or .claude/progress: the state cannot be known, and the gate fails closed.
     return { kind: 'unreadable', problem: (error as Error).message };
@@ -55,24 +59,20 @@ function readHealth(paths: ProjectPaths): HealthView {
   if (read.kind === 'invalid') return { kind: 'unreadable', problem: describeProblem(read.problem) };
   const state = read.value;
   if (typeof state?.health_status !== 'string') return { kind: 'unreadable', problem: 'state.json has no health_status' };
-  return { kind: 'ok', status: state.health_status, detail: state.snapshot?.context?.health?.detail ?? null };
+  const recorded = Array.isArray(state.protected_paths) && state.protected_paths.every((glob) => typeof glob === 'string') ? (state.protected_paths as string[]) : null;
+  return { kind: 'ok', status: state.health_status, fixBroken: state.state === 'FIX_BROKEN', detail: state.snapshot?.context?.health?.detail ?? null, protectedPaths: recorded };
 }
 
-function protectedGlobs(paths: ProjectPaths): string[] {
-  try {
-    const config = JSON.parse(readFileSync(paths.config, 'utf8')) as { protected_paths?: unknown };
-    const globs = config.protected_paths;
-    if (Array.isArray(globs) && globs.every((glob) => typeof glob === 'string')) return globs;
-  } catch {
-    // no or unreadable config: the default protects src/
-  }
-  return DEFAULT_PROTECTED;
+/** The current good project.json's globs with the ones state.json recorded; fails closed (everything) with neither. */
+async function protectedGlobs(paths: ProjectPaths, health: HealthView): Promise<GateGlobs> {
+  return gateGlobs(await configuredGlobs(paths), health.kind === 'ok' ? health.protectedPaths : null);
 }
 
 export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<number> {
   const health = readHealth(paths);
   // Healthy, unknown or no session yet: nothing to guard. The common case, so it comes first.
-  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN')) return 0;
+  // FIX_BROKEN guards whatever the last check said: a check that could not run is not a fix.
+  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN' && !health.fixBroken)) return 0;
   let input: PreToolUseInput;
   try {
     input = checkHookInput('PreToolUse', json) as PreToolUseInput;
@@ -82,9 +82,10 @@ export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<n
     return BLOCK;
   }
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root;
+  const gate = await protectedGlobs(paths, health);
   let hit;
   try {
-    hit = await protectedWrite(input as ToolCall, paths.root, cwd, protectedGlobs(paths));
+    hit = await protectedWrite(input as ToolCall, paths.root, cwd, gate.globs);
   } catch (error) {
     // A crash here would exit 1, which Claude Code takes as "go ahead": while broken, refuse instead.
     process.stderr.write(`baton: refusing this tool call: the app is not known to be healthy and baton could not tell what it writes (${(error as Error).message}).\n`);
@@ -94,11 +95,14 @@ export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<n
   const why =
     health.kind === 'unreadable'
       ? `baton cannot read its state (${health.problem}), so it cannot tell whether the app is healthy`
-      : `the app's health check is BROKEN${health.detail ? ` (${health.detail})` : ''}`;
+      : health.status === 'BROKEN'
+        ? `the app's health check is BROKEN${health.detail ? ` (${health.detail})` : ''}`
+        : `the session is in FIX_BROKEN and no health check has passed since${health.detail ? ` (${health.detail})` : ''}`;
   process.stderr.write(
     `baton: blocked ${input.tool_name} writing ${hit.path} (protected by "${hit.glob}"): ${why}.\n` +
       'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
-      'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n',
+      'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n' +
+      (gate.note ? `${gate.note}.\n` : ''),
   );
   // Lock-free: a refusal must answer within the hook's timeout, whoever holds the progress lock.
   const refusal = { at: new Date().toISOString(), session_id: input.session_id ?? null, tool_name: input.tool_name, path: hit.path, glob: hit.glob };

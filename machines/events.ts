@@ -11,7 +11,12 @@ export const userEventSchemas = {
   TESTS_PASSED: z.object({ featureId }).strict(),
   TESTS_FAILED: z.object({ featureId, reason: z.string().optional() }).strict(),
   HEALTH_BROKEN: z.object({ reason: z.string().optional() }).strict(),
-  HEALTH_FIXED: z.object({}).strict(),
+  HEALTH_FIXED: z
+    .object({
+      force: z.literal(true, { message: 'force must be true (or left out to run the health check)' }).optional(),
+      reason: z.string().optional(),
+    })
+    .strict(),
   RUN_TESTS: z.object({}).strict(),
 } as const;
 
@@ -25,7 +30,8 @@ export type UserEvent =
   | { type: 'TESTS_PASSED'; featureId: string }
   | { type: 'TESTS_FAILED'; featureId: string; reason?: string }
   | { type: 'HEALTH_BROKEN'; reason?: string }
-  | { type: 'HEALTH_FIXED' }
+  /** With force: leave FIX_BROKEN without a passing health check (the reason goes to the log). */
+  | { type: 'HEALTH_FIXED'; force?: true; reason?: string }
   | { type: 'RUN_TESTS' };
 
 // The schemas and the union above must describe the same payloads.

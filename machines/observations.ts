@@ -8,8 +8,13 @@ export type HealthStatus = 'HEALTHY' | 'BROKEN' | 'UNKNOWN';
 
 export interface HealthReport {
   status: HealthStatus;
-  /** Where the verdict came from: the configured command, a language fallback, the agent, or nothing. */
-  source: 'configured' | 'node' | 'python' | 'reported' | 'none' | 'error' | 'untrusted' | 'skipped';
+  /**
+   * Where the verdict came from: the configured command, a language fallback, git (an
+   * unfinished merge or rebase), the agent, a fix forced without a check, or nothing.
+   */
+  source: 'configured' | 'node' | 'python' | 'git' | 'reported' | 'none' | 'error' | 'untrusted' | 'skipped' | 'forced';
+  /** The commit checked (full hash of HEAD), when the project is a git repository with commits. */
+  head?: string;
   command?: string;
   exitCode?: number | null;
   signal?: string | null;

@@ -5,6 +5,7 @@
 import type { SnapshotFrom } from 'xstate';
 import { USER_EVENT_TYPES, type UserEvent } from './events.js';
 import { countFeatures, findFeature } from './features.js';
+import type { HealthReport } from './observations.js';
 import type { SessionMachine } from './session.js';
 
 type Snapshot = SnapshotFrom<SessionMachine>;
@@ -57,3 +58,30 @@ export function explainRefusal(snapshot: Snapshot, event: UserEvent): { message:
   return { message: `${event.type} refused in ${state}: ${guardReason(snapshot, event)}.`, accepted };
 }
 
+
+/** How to leave FIX_BROKEN without a passing check: one of the spec's three ways out, made explicit. */
+export const FORCE_FIX_HINT =
+  'to leave FIX_BROKEN without a passing check (you are sure the app works): baton send HEALTH_FIXED --data \'{"force": true, "reason": "what you fixed and how you know"}\' (recorded in the event log)';
+
+/**
+ * Why a health report did not end a breakage, and what would make the next check pass.
+ * Pure: reads the report only.
+ */
+export function whyNotFixed(health: HealthReport | null): { why: string; todo: string } {
+  if (!health) return { why: 'no health check has run', todo: 'run `baton entry`, then `baton send HEALTH_FIXED`' };
+  if (health.status === 'BROKEN') {
+    return health.source === 'git'
+      ? { why: health.detail, todo: 'once the git operation is finished, send HEALTH_FIXED again' }
+      : { why: `the health check still fails: ${health.detail}`, todo: `fix what it reports${health.evidence ? ` (full output: ${health.evidence})` : ''}, then send HEALTH_FIXED again` };
+  }
+  switch (health.source) {
+    case 'untrusted':
+      return { why: `the health check did not run: ${health.detail}`, todo: 'a person reviews .claude/config/project.json and runs `baton trust`; then send HEALTH_FIXED again' };
+    case 'none':
+      return { why: `there is no health check to run: ${health.detail}`, todo: 'configure health_check (a command that exits 0 when the app works), `baton trust` it, then send HEALTH_FIXED again' };
+    case 'error':
+      return { why: health.detail, todo: 'make the health check runnable, then send HEALTH_FIXED again' };
+    default:
+      return { why: `the health check did not pass (${health.status}: ${health.detail})`, todo: 'send HEALTH_FIXED again once the check can pass' };
+  }
+}

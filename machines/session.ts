@@ -30,6 +30,12 @@ export interface SessionContext {
   loaded: LoadedContext | null;
   /** The last commit at which the health check passed: what a rollback goes back to. */
   lastHealthyCommit: string | null;
+  /**
+   * Set on entering FIX_BROKEN; cleared only by a HEALTHY check or a forced way out. While
+   * set, a check that cannot tell (UNKNOWN: untrusted config, none configured) keeps the
+   * session in FIX_BROKEN: only evidence of health ends a breakage.
+   */
+  breakageUnresolved: boolean;
   lastTestRun: TestRunReport | null;
   lastCommit: CommitReport | null;
   /** Set by `baton entry --force` for that one entry. */
@@ -51,6 +57,7 @@ export function initialContext(input: SessionInput = {}): SessionContext {
     git: null,
     loaded: null,
     lastHealthyCommit: null,
+    breakageUnresolved: false,
     lastTestRun: null,
     lastCommit: null,
     skipHealthCheck: false,
@@ -118,7 +125,7 @@ export const sessionMachine = setup({
     commitFeature: fromPromise<CommitReport, { featureId: string | null }>(notProvided('commitFeature')),
   },
   guards: {
-    isBroken: ({ context }) => context.health?.status === 'BROKEN',
+    isBroken: ({ context }) => context.health?.status === 'BROKEN' || (context.breakageUnresolved && context.health?.status !== 'HEALTHY'),
     hasNoFeatureList: ({ context }) => context.features === null || context.features.length === 0,
     hasOpenFeatures: ({ context }) => (context.features ?? []).some((feature) => isOpenStatus(feature.status)),
     canResumeTest: ({ context }) =>
@@ -138,7 +145,8 @@ export const sessionMachine = setup({
       return feature !== undefined && feature.retries + 1 >= context.maxRetries;
     },
     shouldSkipHealthCheck: ({ context }) => context.skipHealthCheck,
-    healthCheckPassed: (_, params: HealthReport) => params.status !== 'BROKEN',
+    healthCheckPassed: (_, params: HealthReport) => params.status === 'HEALTHY',
+    isForcedFix: ({ event }) => event.type === 'HEALTH_FIXED' && event.force === true,
     testsNotConfigured: (_, params: TestRunReport) => params.outcome === 'not_configured',
     testsPassed: (_, params: TestRunReport) => params.outcome === 'passed',
     testsTimedOut: (_, params: TestRunReport) => params.outcome === 'timed_out',
@@ -151,15 +159,24 @@ export const sessionMachine = setup({
     }),
     syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { features: event.features } : {})),
     assignLoadedFeatures: assign((_, params: FeatureListReport) => ({ features: params.features })),
-    assignHealth: assign((_, params: HealthReport) => ({ health: params })),
+    /** A HEALTHY report, wherever it arrives, ends a breakage and makes the commit it checked the one to roll back to. */
+    recordHealth: assign((_, params: HealthReport) =>
+      params.status === 'HEALTHY' ? { health: params, breakageUnresolved: false, ...(params.head ? { lastHealthyCommit: params.head } : {}) } : { health: params },
+    ),
     markHealthSkipped: assign({
       health: { status: 'UNKNOWN', source: 'skipped', detail: 'health check skipped for this entry (--force); recorded in the event log' },
       skipHealthCheck: false,
+      breakageUnresolved: false,
     }),
+    markHealthForced: assign(({ event }) => {
+      const reason = event.type === 'HEALTH_FIXED' ? event.reason : undefined;
+      return {
+        health: { status: 'UNKNOWN' as const, source: 'forced' as const, detail: `marked fixed without a passing health check (HEALTH_FIXED with force)${reason ? `: ${reason}` : ''}; recorded in the event log` },
+        breakageUnresolved: false,
+      };
+    }),
+    markBreakageUnresolved: assign({ breakageUnresolved: true }),
     assignGit: assign((_, params: GitContext) => ({ git: params })),
-    recordHealthyCommit: assign(({ context }) =>
-      context.health?.status === 'HEALTHY' && context.git?.head ? { lastHealthyCommit: context.git.head } : {},
-    ),
     assignLoadedContext: assign((_, params: LoadedContext) => ({ loaded: params })),
     markReportedBroken: assign(({ event }) => ({
       health: {
@@ -231,7 +248,7 @@ export const sessionMachine = setup({
         // Phase 1: git context (directory, recent commits) and health run side by side.
         safetyValidation: {
           type: 'parallel',
-          onDone: { target: 'stateManagement', actions: 'recordHealthyCommit' },
+          onDone: 'stateManagement',
           states: {
             git: {
               initial: 'running',
@@ -258,7 +275,7 @@ export const sessionMachine = setup({
                   invoke: {
                     id: 'healthCheck',
                     src: 'checkHealth',
-                    onDone: { target: 'done', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
+                    onDone: { target: 'done', actions: { type: 'recordHealth', params: ({ event }) => event.output } },
                     onError: { target: 'done', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'healthCheck', error: event.error }) } },
                   },
                 },
@@ -368,23 +385,32 @@ export const sessionMachine = setup({
     },
     FIX_BROKEN: {
       initial: 'awaitingFix',
+      entry: 'markBreakageUnresolved',
       on: {
         // resumeState is kept: it still says where the work was when the breakage began.
-        SESSION_ENTRY: { target: '#session.START.safetyValidation', actions: 'applyEntryOptions' },
+        // The flag is set here too for a snapshot persisted before it existed.
+        SESSION_ENTRY: { target: '#session.START.safetyValidation', actions: ['applyEntryOptions', 'markBreakageUnresolved'] },
         HEALTH_BROKEN: { target: '.awaitingFix', actions: 'markReportedBroken' },
       },
       states: {
         awaitingFix: {
           tags: 'settled',
-          on: { HEALTH_FIXED: 'verifying' },
+          on: {
+            HEALTH_FIXED: [
+              // The agent's word instead of a check: logged with its reason; not a healthy commit.
+              { guard: 'isForcedFix', target: '#session.START.deciding', actions: 'markHealthForced' },
+              { target: 'verifying' },
+            ],
+          },
         },
         verifying: {
           invoke: {
             id: 'healthCheck',
             src: 'checkHealth',
+            // Only HEALTHY ends the breakage: UNKNOWN (no check could run) is not a pass.
             onDone: [
-              { guard: { type: 'healthCheckPassed', params: ({ event }) => event.output }, target: '#session.START.deciding', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
-              { target: 'awaitingFix', actions: { type: 'assignHealth', params: ({ event }) => event.output } },
+              { guard: { type: 'healthCheckPassed', params: ({ event }) => event.output }, target: '#session.START.deciding', actions: { type: 'recordHealth', params: ({ event }) => event.output } },
+              { target: 'awaitingFix', actions: { type: 'recordHealth', params: ({ event }) => event.output } },
             ],
             onError: { target: 'awaitingFix', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'healthCheck', error: event.error }) } },
           },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BadFileError } from './errors.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { readOwnJson } from './storage/read.js';
+import { commandFieldsIn } from './trust.js';
 
 const command = z.string().trim().min(1, 'must be a non-empty shell command');
 
@@ -90,9 +91,6 @@ export function configSchemaJson(): object {
 }
 
 
-/** The fields whose values baton runs as shell commands: these need the user's trust. */
-export const COMMAND_FIELDS = ['health_check', 'init_script', 'test_command', 'smoke_test'] as const;
-
 export function configuredCommands(config: ResolvedConfig): string[] {
-  return COMMAND_FIELDS.filter((field) => config.raw[field] !== undefined);
+  return commandFieldsIn(config.raw);
 }

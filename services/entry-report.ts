@@ -4,6 +4,7 @@
  */
 import { countFeatures, nextFeature, type FeatureCounts } from '../machines/features.js';
 import type { Commit, HealthReport } from '../machines/observations.js';
+import { whyNotFixed } from '../machines/refusals.js';
 import type { SessionContext, TopState } from '../machines/session.js';
 import { skillFor } from '../machines/skills.js';
 import type { ResolvedConfig } from './config.js';
@@ -49,7 +50,7 @@ export function featureStatusOf(counts: FeatureCounts, hasList: boolean): Featur
 export function reasonFor(state: TopState, context: SessionContext, counts: FeatureCounts): string {
   switch (state) {
     case 'FIX_BROKEN':
-      return `health check failed: ${context.health?.detail ?? 'broken'}`;
+      return context.health?.status === 'BROKEN' ? `health check failed: ${context.health.detail}` : `the breakage is not resolved: ${whyNotFixed(context.health).why}`;
     case 'INIT':
       return 'no features';
     case 'TEST':
@@ -63,12 +64,14 @@ export function reasonFor(state: TopState, context: SessionContext, counts: Feat
   }
 }
 
-export function waysOut(lastHealthyCommit: string | null): string[] {
+export function waysOut(lastHealthyCommit: string | null, health: HealthReport | null = null): string[] {
+  // A check that could not run will not pass by itself: say what makes it able to.
+  const cannotPass = health && health.status !== 'BROKEN' ? `; it cannot pass now: ${whyNotFixed(health).todo}` : '';
   return [
     lastHealthyCommit
       ? `roll back to ${lastHealthyCommit.slice(0, 12)}, the last commit where health passed: baton rollback --yes`
       : 'roll back: no commit with a passing health check is recorded yet, so use git yourself',
-    'fix it by hand, then: baton send HEALTH_FIXED (the health check runs again)',
+    `fix it by hand, then: baton send HEALTH_FIXED (the health check runs again and must pass${cannotPass})`,
     'skip the health check once: baton entry --force (recorded in the event log)',
   ];
 }
@@ -105,7 +108,7 @@ export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, co
       : null,
     state_created: outcome.before === null,
     recovered: outcome.recovery,
-    broken: state === 'FIX_BROKEN' ? { last_healthy_commit: context.lastHealthyCommit, diff_stat: git?.diffSinceHealthy ?? null, ways_out: waysOut(context.lastHealthyCommit) } : null,
+    broken: state === 'FIX_BROKEN' ? { last_healthy_commit: context.lastHealthyCommit, diff_stat: git?.diffSinceHealthy ?? null, ways_out: waysOut(context.lastHealthyCommit, context.health) } : null,
     trust: { trusted: trust.trusted, message: trust.message },
     missing_env: context.health?.missingEnv ?? [],
     warnings,

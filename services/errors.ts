@@ -10,6 +10,8 @@ export const EXIT = {
   BAD_FILE: 4,
   BUSY: 5,
   IO: 6,
+  /** The event ran, but the check it needed did not pass; the state stayed. */
+  CHECK_FAILED: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -28,6 +28,7 @@ import { acquireLock, type HeldLock } from './storage/lock.js';
 import { readOwnText, type TextRead } from './storage/read.js';
 import { moveOwnAside, writeOwnFile } from './storage/write.js';
 import { processIsAlive, processStart } from './utils/pid.js';
+import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
 import {
   HISTORY_LIMIT,
   STATE_SCHEMA_VERSION,
@@ -60,6 +61,8 @@ export interface Session {
   now: () => Date;
   /** Observer for every actor event (the Stately inspector, traces). */
   inspect?: (event: InspectionEvent) => void;
+  /** project.json's protected globs now, recorded in state.json when the file is good; absent: keep the record. */
+  protectedGlobs?: ConfigGlobs;
 }
 
 export interface Recovery {
@@ -100,13 +103,16 @@ function healthOf(snapshot: PersistedSnapshot): StateFile['health_status'] {
   return ((snapshot.context as { health?: HealthReport | null }).health?.status ?? 'UNKNOWN') as StateFile['health_status'];
 }
 
-function stateFileFor(snapshot: PersistedSnapshot, revision: number, at: string, previous: StateFile | null): StateFile {
+function stateFileFor(snapshot: PersistedSnapshot, revision: number, at: string, previous: StateFile | null, configGlobs?: ConfigGlobs): StateFile {
   const state = topStateOf(snapshot.value);
+  const health = healthOf(snapshot);
+  const protectedPaths = globsToRecord(configGlobs, previous?.protected_paths, health === 'BROKEN' || state === 'FIX_BROKEN');
   return {
     ...(previous ?? {}),
+    ...(protectedPaths ? { protected_paths: protectedPaths } : {}),
     state,
     entered_at: previous && previous.state === state ? previous.entered_at : at,
-    health_status: healthOf(snapshot),
+    health_status: health,
     history: previous?.history ?? [],
     dirty: false,
     schema_version: STATE_SCHEMA_VERSION,
@@ -469,7 +475,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     await appendEntry(paths, entry);
     const writeBack = await planFeatureWriteBack(paths, beforeEvent.context.features, snapshot.context.features);
     const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
-    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state), history, feature_list_write: writeBack?.write ?? null };
+    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state, session.protectedGlobs), history, feature_list_write: writeBack?.write ?? null };
     // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
     await writeState(paths, after);
     if (writeBack) {

@@ -50,6 +50,8 @@ export const stateFileSchema = z.looseObject({
   pending: pendingSchema.nullable(),
   /** The feature-list update this revision made (hashes of the file before and after). */
   feature_list_write: featureListWriteSchema.nullable().optional(),
+  /** The protected globs of the last good project.json: what the gate enforces when the file is no longer good. */
+  protected_paths: z.array(z.string()).optional(),
   snapshot: persistedSnapshotSchema,
 });
 

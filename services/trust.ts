@@ -2,12 +2,14 @@
  * Trust before running commands (like direnv's `allow`): the shell commands in a
  * project.json run only once the user has trusted that exact file. The record lives
  * outside the repository, so a repository cannot trust itself.
+ *
+ * No zod here: the PreToolUse gate (the per-call hook bundle) decides trust too.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configuredCommands, type ResolvedConfig } from './config.js';
+import type { ResolvedConfig } from './config.js';
 import { describeError } from './errors.js';
 import { describeProblem, parseJsonText, type FileProblem } from './json-file.js';
 import type { ProjectPaths } from './paths.js';
@@ -24,6 +26,13 @@ export interface TrustDecision {
 interface TrustRecord {
   hash: string;
   trusted_at: string;
+}
+
+/** The fields whose values baton runs as shell commands: these need the user's trust. */
+export const COMMAND_FIELDS = ['health_check', 'init_script', 'test_command', 'smoke_test'] as const;
+
+export function commandFieldsIn(raw: Readonly<Record<string, unknown>>): string[] {
+  return COMMAND_FIELDS.filter((field) => raw[field] !== undefined);
 }
 
 export function trustStorePath(): string {
@@ -76,12 +85,17 @@ async function writeStore(store: StoreRead, projects: Record<string, TrustRecord
 }
 
 export async function decideTrust(paths: ProjectPaths, config: ResolvedConfig): Promise<TrustDecision> {
-  const commands = configuredCommands(config);
-  if (commands.length === 0 || config.text === null) return { trusted: true, reason: 'no-commands', message: 'project.json has no commands to run' };
+  return decideTrustFor(paths.root, config.text, config.raw);
+}
+
+/** Trust for project.json's exact text (null: no file) and its parsed fields. */
+export async function decideTrustFor(root: string, text: string | null, raw: Readonly<Record<string, unknown>>): Promise<TrustDecision> {
+  const commands = commandFieldsIn(raw);
+  if (commands.length === 0 || text === null) return { trusted: true, reason: 'no-commands', message: 'project.json has no commands to run' };
   if (process.env.BATON_TRUST === '1') return { trusted: true, reason: 'env', message: 'trusted for this run (BATON_TRUST=1)' };
   const store = await readStore();
-  const record = store.projects[paths.root];
-  if (record?.hash === configHash(config.text)) return { trusted: true, reason: 'recorded', message: `trusted since ${record.trusted_at}` };
+  const record = store.projects[root];
+  if (record?.hash === configHash(text)) return { trusted: true, reason: 'recorded', message: `trusted since ${record.trusted_at}` };
   const what = commands.join(', ');
   if (store.damage) {
     return { trusted: false, reason: 'untrusted', message: `the trust store is damaged (${describeProblem(store.damage)}), so .claude/config/project.json's commands (${what}) do not run until you run \`baton trust\` (which keeps the damaged file beside it)` };

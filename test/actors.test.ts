@@ -76,6 +76,22 @@ describe('commands in their own process group', () => {
     expect((await fs.readdir(dir)).filter((name) => name.endsWith('.log'))).toHaveLength(3);
   });
 
+  it('an argv command runs without a shell: arguments stay as they are; a timeout still ends its whole group', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-argv-'));
+    const literal = await runCommand(['node', '-e', 'console.log(process.argv[1])', '$(touch pwned); echo hi'], { cwd: dir, timeoutMs: 10_000 });
+    expect(literal).toMatchObject({ ok: true, outputTail: '$(touch pwned); echo hi' });
+    expect(existsSync(path.join(dir, 'pwned'))).toBe(false);
+
+    const started = Date.now();
+    const hung = await runCommand(['sh', '-c', 'sleep 30 & echo $! > child; wait'], { cwd: dir, timeoutMs: 500, graceMs: 100, evidence: { dir, label: 'argv' } });
+    expect(hung.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const child = Number(await fs.readFile(path.join(dir, 'child'), 'utf8'));
+    await sleep(100);
+    expect(alive(child)).toBe(false);
+    expect(await fs.readFile(hung.evidence!, 'utf8')).toMatch(/^\$ sh -c 'sleep 30 & echo \$! > child; wait'\n/);
+  });
+
   it('when baton is interrupted during a health check, the check and its children go too', async () => {
     const project = await makeProject();
     await configure(project, { health_check: 'sleep 60 & echo $! >> pids; echo $$ >> pids; wait', timeout_seconds: { health_check: 60 } });

@@ -98,7 +98,7 @@ describe('baton entry: the decision table, with real health commands', () => {
     const report = await entryJson(project);
     expect(report.git.branch).toBe('main');
     expect(report.git.recent_commits.map((c: { subject: string }) => c.subject)).toEqual(['add the login form', 'initial commit']);
-    expect(report.recent_files).toEqual(['src/login.ts', 'package.json']);
+    expect(report.recent_files).toEqual(['src/login.ts', 'index.js', 'package.json']);
     expect(report.project_markers).toContain('package.json');
 
     // A plain folder made a project with `baton init`: entry runs, and says what it lacks.
@@ -260,9 +260,9 @@ describe('baton send and features: a session through its states', () => {
     const missingField = await baton(['send', 'FEATURE_STARTED', '--data', '{}'], { cwd: project.dir });
     expect(missingField.exitCode).toBe(2);
     expect(missingField.stderr).toContain('FEATURE_STARTED --data featureId');
-    const extraField = await baton(['send', 'HEALTH_FIXED', '--data', '{"force": true}'], { cwd: project.dir });
+    const extraField = await baton(['send', 'HEALTH_FIXED', '--data', '{"forced": true}'], { cwd: project.dir });
     expect(extraField.exitCode).toBe(2);
-    expect(extraField.stderr).toMatch(/Unrecognized key.*force/);
+    expect(extraField.stderr).toMatch(/Unrecognized key.*forced/);
     const entryEvent = await baton(['send', 'SESSION_ENTRY'], { cwd: project.dir });
     expect(entryEvent.stderr).toContain('the entry protocol runs with `baton entry`');
   });

@@ -37,7 +37,7 @@ describe('PreToolUse while BROKEN', () => {
     const project = await brokenProject();
     const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
-      // The lock as services/lock.ts writes it, held by a process that is alive.
+      // The lock as services/storage/lock.ts writes it, held by a process that is alive.
       await fs.writeFile(project.file('.claude/progress/.lock'), JSON.stringify({ pid: holder.pid, token: 'held-by-the-test', acquired_at: new Date().toISOString() }));
       const started = Date.now();
       const refused = await bash(project, 'rm -rf src');

@@ -44,7 +44,11 @@ export async function makeProject(options: { git?: boolean; packageJson?: boolea
       await project.git('commit', '-q', '--allow-empty', '-m', message);
     },
   };
-  if (options.packageJson !== false) await project.write('package.json', { name: 'demo-app', version: '1.0.0' });
+  if (options.packageJson !== false) {
+    await project.write('package.json', { name: 'demo-app', version: '1.0.0' });
+    // The entry file the built-in health check syntax-checks: without one, health is UNKNOWN.
+    await project.write('index.js', 'module.exports = {};\n');
+  }
   if (options.git !== false) {
     await project.git('init', '-q', '-b', 'main');
     await project.commit('initial commit');

@@ -27,8 +27,10 @@ const preToolUse = (project: Project, tool_name: string, tool_input: Record<stri
   tool_use_id: 'toolu_1',
 });
 
-async function brokenProject(): Promise<Project> {
+/** A project in FIX_BROKEN; `config` is its project.json from before the breakage. */
+async function brokenProject(config?: object): Promise<Project> {
   const project = await makeProject();
+  if (config) await project.write('.claude/config/project.json', config);
   await project.write('src/app.js', 'export {}\n');
   await project.write('node_modules/x/src/y.js', 'x\n');
   await fs.symlink('src', project.file('lib'));
@@ -111,8 +113,7 @@ describe('PreToolUse: the gate', () => {
     const bad = await baton(['hook', 'PreToolUse'], { cwd: project.dir, input: 'not json', env: { CLAUDE_PROJECT_DIR: project.dir } });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('hook input could not be read');
-    const custom = await brokenProject();
-    await custom.write('.claude/config/project.json', { protected_paths: ['app/**', '*.config.js'] });
+    const custom = await brokenProject({ protected_paths: ['app/**', '*.config.js'] });
     expect((await hook(custom, 'PreToolUse', preToolUse(custom, 'Write', { file_path: 'src/app.js' }))).exitCode).toBe(0);
     expect((await hook(custom, 'PreToolUse', preToolUse(custom, 'Write', { file_path: 'vite.config.js' }))).exitCode).toBe(2);
   });

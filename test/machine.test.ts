@@ -17,6 +17,7 @@ const git: GitContext = { directory: '/p', markers: ['package.json'], isRepo: tr
 const loaded: LoadedContext = { latestSummary: null, fileHistory: null };
 const healthy: HealthReport = { status: 'HEALTHY', source: 'configured', detail: 'ok' };
 const broken: HealthReport = { status: 'BROKEN', source: 'configured', detail: 'exit 1' };
+const untrusted: HealthReport = { status: 'UNKNOWN', source: 'untrusted', detail: 'project.json is not trusted' };
 const list = (...statuses: FeatureStatus[]): FeatureProgress[] => statuses.map((status, i) => ({ id: `f${i + 1}`, status, retries: 0 }));
 
 /** A machine whose actors wait for the test to settle them, so a test decides what the world reports. */
@@ -95,6 +96,96 @@ describe('entry decision', () => {
   });
 });
 
+describe('leaving FIX_BROKEN needs evidence', () => {
+  const brokenAt = { value: { FIX_BROKEN: 'awaitingFix' }, context: { features: list('pending'), resumeState: 'IMPLEMENT' as const, breakageUnresolved: true, health: broken, lastHealthyCommit: 'old' } };
+
+  /** Sends HEALTH_FIXED in FIX_BROKEN and settles the health check (if one runs) with `report`. */
+  async function healthFixed(event: SessionEvent, report?: HealthReport) {
+    const { machine, pending } = controllableMachine();
+    const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
+    const actor = createActor(machine, { input: {}, snapshot: machine.getPersistedSnapshot(start) as never }).start();
+    actor.send(event);
+    if (report) {
+      pending.get('healthCheck')!.resolve(report);
+      await tick();
+    } else expect(pending.has('healthCheck')).toBe(false);
+    const result = actor.getSnapshot();
+    actor.stop();
+    return result;
+  }
+
+  it('an entry whose check is UNKNOWN (config became untrusted) stays in FIX_BROKEN', async () => {
+    const snapshot = await entryWith({ health: untrusted, features: list('pending') }, brokenAt);
+    expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+    expect(snapshot.context.health).toEqual(untrusted);
+  });
+
+  it('the same holds for a FIX_BROKEN snapshot persisted before the flag existed', async () => {
+    const { breakageUnresolved: _, ...older } = brokenAt.context;
+    const snapshot = await entryWith({ health: untrusted, features: list('pending') }, { ...brokenAt, context: older });
+    expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+  });
+
+  it('an entry whose check is HEALTHY leaves FIX_BROKEN and ends the breakage', async () => {
+    const snapshot = await entryWith({ health: { ...healthy, head: 'fixed1' }, features: list('pending') }, brokenAt);
+    expect(snapshot.value).toBe('IMPLEMENT');
+    expect(snapshot.context).toMatchObject({ breakageUnresolved: false, lastHealthyCommit: 'fixed1' });
+  });
+
+  it('outside FIX_BROKEN, UNKNOWN still does not block work', async () => {
+    const snapshot = await entryWith({ health: untrusted, features: list('pending') }, { value: 'IMPLEMENT', context: { features: list('pending') } });
+    expect(snapshot.value).toBe('IMPLEMENT');
+  });
+
+  it('HEALTH_FIXED whose check is UNKNOWN stays in FIX_BROKEN, with the report', async () => {
+    const snapshot = await healthFixed({ type: 'HEALTH_FIXED' }, untrusted);
+    expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+    expect(snapshot.context).toMatchObject({ health: untrusted, breakageUnresolved: true, lastHealthyCommit: 'old' });
+  });
+
+  it('HEALTH_FIXED whose check is HEALTHY goes back to the work and records the commit it checked', async () => {
+    const snapshot = await healthFixed({ type: 'HEALTH_FIXED' }, { ...healthy, head: 'fixed1' });
+    expect(snapshot.value).toBe('IMPLEMENT');
+    expect(snapshot.context).toMatchObject({ breakageUnresolved: false, lastHealthyCommit: 'fixed1' });
+  });
+
+  it('a HEALTHY report without a commit (no git) keeps the last healthy commit', async () => {
+    const snapshot = await healthFixed({ type: 'HEALTH_FIXED' }, healthy);
+    expect(snapshot.context.lastHealthyCommit).toBe('old');
+  });
+
+  it('HEALTH_FIXED with force leaves without a check; health UNKNOWN (forced, with the reason); not a healthy commit', async () => {
+    const snapshot = await healthFixed({ type: 'HEALTH_FIXED', force: true, reason: 'restarted the database' });
+    expect(snapshot.value).toBe('IMPLEMENT');
+    expect(snapshot.context.health).toMatchObject({ status: 'UNKNOWN', source: 'forced' });
+    expect(snapshot.context.health?.detail).toContain('restarted the database');
+    expect(snapshot.context).toMatchObject({ breakageUnresolved: false, lastHealthyCommit: 'old' });
+  });
+
+  it('entry --force (skip the check once) leaves FIX_BROKEN and ends the breakage', async () => {
+    const { machine, pending } = controllableMachine();
+    const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
+    const actor = createActor(machine, { input: {}, snapshot: machine.getPersistedSnapshot(start) as never }).start();
+    actor.send({ type: 'SESSION_ENTRY', skipHealthCheck: true });
+    expect(pending.has('healthCheck')).toBe(false);
+    pending.get('gitContext')!.resolve(git);
+    await tick();
+    pending.get('featureList')!.resolve({ features: list('pending') });
+    await tick();
+    pending.get('sessionContext')!.resolve(loaded);
+    await tick();
+    expect(actor.getSnapshot().value).toBe('IMPLEMENT');
+    expect(actor.getSnapshot().context).toMatchObject({ breakageUnresolved: false, health: { source: 'skipped' } });
+    actor.stop();
+  });
+
+  it('a healthy entry records the commit the health check saw, not the git context', async () => {
+    const snapshot = await entryWith({ health: { ...healthy, head: 'checked' }, features: list('pending') });
+    expect(snapshot.context.git?.head).toBe('abc123');
+    expect(snapshot.context.lastHealthyCommit).toBe('checked');
+  });
+});
+
 describe('refusals', () => {
   const at = (value: string | object, context: object = {}) => sessionMachine.resolveState({ value: value as never, context: { ...initialContext(), ...context } });
 
@@ -144,6 +235,7 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
     { type: 'FEATURES_DEFINED' },
     { type: 'HEALTH_BROKEN', reason: 'server down' },
     { type: 'HEALTH_FIXED' },
+    { type: 'HEALTH_FIXED', force: true, reason: 'checked by hand' },
     { type: 'RUN_TESTS' },
     { type: 'SESSION_ENTRY', skipHealthCheck: true },
     ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, features: pendingTwo }] : []),
@@ -171,13 +263,14 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
 /**
  * The model's notion of "the same state": the state value, health, which statuses the
  * features have (not which feature has which), the status of the feature under test,
- * and where entry would resume. Coarse enough to keep the walk to seconds.
+ * where entry would resume, and whether a breakage is unresolved. Coarse enough to keep
+ * the walk to seconds.
  */
 function serializeState(snapshot: Snapshot): string {
-  const { health, features, currentFeatureId, resumeState } = snapshot.context;
+  const { health, features, currentFeatureId, resumeState, breakageUnresolved } = snapshot.context;
   const statuses = features?.map((f) => `${f.status}${f.retries > 0 ? '+' : ''}`).sort() ?? null;
   const current = currentFeatureId ? (features?.find((f) => f.id === currentFeatureId)?.status ?? 'gone') : null;
-  return JSON.stringify([snapshot.status, snapshot.value, health?.status ?? null, statuses, current, resumeState]);
+  return JSON.stringify([snapshot.status, snapshot.value, health?.status ?? null, statuses, current, resumeState, breakageUnresolved]);
 }
 
 function transitionKey(transition: AnyTransitionDefinition): string {
@@ -256,5 +349,6 @@ describe('model-based walk over the real machine', () => {
     expect(expectedKeys.size).toBeGreaterThan(30);
     expect([...expectedKeys].filter((key) => !taken.has(key))).toEqual([]);
     expect(drives).toBeGreaterThan(500);
-  });
+    // Some 7,000 drives: about a minute on a busy 2-core machine, so more than the default timeout.
+  }, 240_000);
 });

@@ -464,7 +464,7 @@ describe.skipIf(!HAVE_CHROMIUM)(BROWSER_SUITE, () => {
     for (const node of chart.nodes) expect(nodeLabels, node.path).toContain(nodeLabel(node));
     for (const top of ['START', 'INIT', 'IMPLEMENT', 'TEST', 'FIX_BROKEN', 'COMPLETE']) expect(nodeLabels).toContain(top);
     const edgeLabels = (await page.locator('#out svg .edgeLabel').allTextContents()).map(squash);
-    for (const label of ['done: gitContext', 'error: healthCheck', 'always [isBroken]', 'TESTS_FAILED [isFeatureUnderTest and retriesExhausted]', 'FEATURE_IMPLEMENTED [isOpenFeature]', 'HEALTH_FIXED', 'done']) {
+    for (const label of ['done: gitContext', 'error: healthCheck', 'always [isBroken]', 'TESTS_FAILED [isFeatureUnderTest and retriesExhausted]', 'FEATURE_IMPLEMENTED [isOpenFeature]', 'HEALTH_FIXED [isForcedFix]', 'done']) {
       expect(edgeLabels, label).toContain(label);
     }
     const current = await page.locator('#out svg g.current').evaluateAll((nodes) => nodes.map((node) => (node.textContent ?? '').trim()));

@@ -1,6 +1,7 @@
 import { isUserEventType, USER_EVENT_TYPES, userEventSchemas, type UserEvent } from '../../machines/events.js';
 import { formatZodPath } from '../../services/json-file.js';
-import { UsageError } from '../../services/errors.js';
+import { FORCE_FIX_HINT, whyNotFixed } from '../../machines/refusals.js';
+import { EXIT, UsageError } from '../../services/errors.js';
 import { applyEvent } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -31,6 +32,7 @@ export function parseUserEvent(type: string | undefined, data: string | undefine
 function exampleFor(type: string): string {
   if (type === 'TESTS_FAILED') return '{"featureId": "login", "reason": "2 tests failed"}';
   if (type === 'HEALTH_BROKEN') return '{"reason": "server does not start"}';
+  if (type === 'HEALTH_FIXED') return '{} (runs the health check), or {"force": true, "reason": "..."}';
   return type.startsWith('FEATURE') || type.startsWith('TESTS') ? '{"featureId": "login"}' : '{}';
 }
 
@@ -39,6 +41,8 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   const outcome = await applyEvent(session, event, 'send');
   const { after, entry } = outcome;
   const health = outcome.snapshot.context.health;
+  // HEALTH_FIXED ran the check and it did not pass: the event is logged, the session stays in FIX_BROKEN.
+  const notFixed = event.type === 'HEALTH_FIXED' && after.state === 'FIX_BROKEN' ? whyNotFixed(health) : null;
   if (context.json) {
     printJson({
       accepted: true,
@@ -52,14 +56,18 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
       current_feature: outcome.snapshot.context.currentFeatureId,
       test_run: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.testRun') ? outcome.snapshot.context.lastTestRun : null,
       commit: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.featureCommit') ? outcome.snapshot.context.lastCommit : null,
+      ...(notFixed ? { not_fixed: { ...notFixed, force: FORCE_FIX_HINT } } : {}),
       warnings: outcome.warnings,
     });
-    return 0;
+    return notFixed ? EXIT.CHECK_FAILED : 0;
   }
   println(`${event.type}: ${entry.from} -> ${paint(entry.to, 'bold')} (revision ${after.revision})`);
-  if (event.type === 'HEALTH_FIXED' && health) {
-    println(`health check: ${health.status === 'BROKEN' ? paint(`still broken: ${health.detail}`, 'red') : health.detail}`);
-  }
+  if (notFixed) {
+    println(paint(`not fixed: ${notFixed.why}`, 'red'));
+    if (health?.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
+    println(`next: ${notFixed.todo}`);
+    println(`or, ${FORCE_FIX_HINT}`);
+  } else if (event.type === 'HEALTH_FIXED' && health) println(`health: ${health.detail}`);
   const ran = outcome.entry.results?.map((result) => result.type) ?? [];
   const { lastTestRun, lastCommit } = outcome.snapshot.context;
   if (ran.includes('xstate.done.actor.testRun') && lastTestRun) {
@@ -69,7 +77,7 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   }
   if (ran.includes('xstate.done.actor.featureCommit') && lastCommit) println(`commit: ${lastCommit.status} (${lastCommit.detail})`);
   for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
-  return 0;
+  return notFixed ? EXIT.CHECK_FAILED : 0;
 }
 
 export async function run(context: CommandContext): Promise<number> {
