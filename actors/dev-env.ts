@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { evidenceFile } from '../services/evidence.js';
 import { describeProblem } from '../services/json-file.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { keepDamagedAside } from '../services/storage/damaged.js';
@@ -92,14 +93,14 @@ export function devEnvStatus(paths: ProjectPaths): DevEnvStatus {
 }
 
 /** Starts init_script unless the recorded one still runs. Returns whether it started now. */
-export async function ensureDevEnv(paths: ProjectPaths, command: string, evidenceDir: string): Promise<{ startedNow: boolean; status: DevEnvStatus }> {
+export async function ensureDevEnv(paths: ProjectPaths, command: string): Promise<{ startedNow: boolean; status: DevEnvStatus }> {
   const current = devEnvStatus(paths);
   if (current.running && current.record?.command === command) return { startedNow: false, status: current };
   if (current.problem && !current.record) {
     const read = readOwnJson(paths, paths.env);
     if (read.kind === 'invalid') await keepDamagedAside(paths, paths.env, read.problem, 'a new record replaces it');
   }
-  const log = path.join(evidenceDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-init_script-${process.pid}.log`);
+  const log = evidenceFile(paths, 'init_script');
   const handle = await openOwnAppend(paths, log);
   try {
     const child = spawn(command, { cwd: paths.root, shell: true, detached: true, stdio: ['ignore', handle.fd, handle.fd] });

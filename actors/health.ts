@@ -10,7 +10,7 @@ import type { HealthReport } from '../machines/observations.js';
 import { nodeEntryFiles, pythonPackageFiles, type FileChoice } from './entry-files.js';
 import { readRepositoryHead, unfinishedOperation, type UnfinishedOperation } from './git.js';
 import { commandText, runCommand, type Command, type CommandResult } from './run-command.js';
-import { projectPaths } from '../services/paths.js';
+import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { readProjectText } from '../services/storage/read.js';
 
 export interface HealthCheckOptions {
@@ -18,7 +18,8 @@ export interface HealthCheckOptions {
   command?: string;
   timeoutSeconds: number;
   signal?: AbortSignal;
-  evidenceDir?: string;
+  /** The project whose evidence folder keeps the check's output. */
+  evidencePaths?: ProjectPaths;
   /** When set, the configured commands are not trusted: this says why and what to run. */
   untrusted?: string;
   /** Retry until this long has passed (a dev server that was just started needs time). */
@@ -139,7 +140,7 @@ export async function checkHealth(options: HealthCheckOptions): Promise<HealthRe
 
   const budgetMs = options.timeoutSeconds * 1000;
   const started = Date.now();
-  const evidence = options.evidenceDir ? { dir: options.evidenceDir, label: 'health_check' } : undefined;
+  const evidence = options.evidencePaths ? { paths: options.evidencePaths, label: 'health_check' } : undefined;
   let result: CommandResult;
   for (;;) {
     const remaining = budgetMs - (Date.now() - started);

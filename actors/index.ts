@@ -16,13 +16,13 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
   const commands = trust.trusted ? config.raw : {};
   return {
     async checkHealth(signal) {
-      const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script, paths.evidence) : null;
+      const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script) : null;
       return checkHealth({
         projectDir: paths.root,
         command: commands.health_check,
         timeoutSeconds: config.timeouts.health_check,
         signal,
-        evidenceDir: paths.evidence,
+        evidencePaths: paths,
         untrusted,
         waitForStartup: env?.startedNow ?? false,
         requiredEnv: config.raw.required_env,
@@ -38,7 +38,7 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
         smokeTest: commands.smoke_test,
         testCommand: commands.test_command,
         timeouts: config.timeouts,
-        evidenceDir: paths.evidence,
+        evidencePaths: paths,
         untrusted,
         signal,
       }),

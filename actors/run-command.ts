@@ -7,9 +7,9 @@
  * A command given as an argv array runs without a shell: for baton's own checks, whose
  * arguments (file names from a package.json) must never be read as shell syntax.
  */
-import { createWriteStream, promises as fs } from 'node:fs';
 import { constants } from 'node:os';
-import path from 'node:path';
+import { openEvidence } from '../services/evidence.js';
+import type { ProjectPaths } from '../services/paths.js';
 import { isTransientSpawnError, retryWithBackoff } from './retry.js';
 
 export interface CommandResult {
@@ -25,7 +25,8 @@ export interface CommandResult {
 }
 
 export interface EvidenceOptions {
-  dir: string;
+  /** The project whose evidence folder keeps the output. */
+  paths: ProjectPaths;
   /** Short name of what ran: health_check, smoke_test, ... */
   label: string;
   maxBytes?: number;
@@ -43,8 +44,6 @@ export interface RunOptions {
 }
 
 const TAIL_CHARS = 4_000;
-export const EVIDENCE_MAX_BYTES = 256 * 1024;
-export const EVIDENCE_MAX_FILES = 40;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -75,21 +74,6 @@ function untrack(pid: number | undefined): void {
   for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
 }
 
-/** One file per run under the evidence directory, oldest pruned beyond the count limit. */
-async function openEvidence(options: EvidenceOptions, command: string) {
-  await fs.mkdir(options.dir, { recursive: true });
-  // Make room first: the new file is one of the files kept.
-  const names = (await fs.readdir(options.dir)).filter((name) => name.endsWith('.log')).sort();
-  for (const old of names.slice(0, Math.max(0, names.length - (options.maxFiles ?? EVIDENCE_MAX_FILES) + 1))) {
-    await fs.rm(path.join(options.dir, old), { force: true });
-  }
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = path.join(options.dir, `${stamp}-${options.label}-${process.pid}.log`);
-  const stream = createWriteStream(file, { flags: 'wx' });
-  stream.write(`$ ${command}\n`);
-  return { file, stream, budget: options.maxBytes ?? EVIDENCE_MAX_BYTES };
-}
-
 /** A shell command line, or an argv array (program first) run without a shell. */
 export type Command = string | readonly [string, ...string[]];
 
@@ -103,9 +87,7 @@ export async function runCommand(command: Command, options: RunOptions): Promise
   const { execa } = await import('execa');
   const started = performance.now();
   const graceMs = options.graceMs ?? 500;
-  const evidence = options.evidence ? await openEvidence(options.evidence, commandText(command)) : null;
-  let written = 0;
-  let dropped = 0;
+  const evidence = options.evidence ? await openEvidence(options.evidence.paths, options.evidence.label, commandText(command), options.evidence) : null;
   let tail = '';
 
   // Wrapped in an object: the subprocess is itself a promise, which resolve() would wait for.
@@ -121,11 +103,7 @@ export async function runCommand(command: Command, options: RunOptions): Promise
   track(child.pid);
   child.all?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
-    if (!evidence) return;
-    if (written + chunk.length <= evidence.budget) {
-      evidence.stream.write(chunk);
-      written += chunk.length;
-    } else dropped += chunk.length;
+    evidence?.write(chunk);
   });
 
   let timedOut = false;
@@ -146,11 +124,7 @@ export async function runCommand(command: Command, options: RunOptions): Promise
     // The shell is gone; anything it left in its group goes too (a backgrounded child).
     killGroup(child.pid, 'SIGKILL');
     const durationMs = Math.round(performance.now() - started);
-    if (evidence) {
-      if (dropped > 0) evidence.stream.write(`\n[... ${dropped} bytes not kept (limit ${evidence.budget}); the last lines follow ...]\n${tail}\n`);
-      evidence.stream.write(`\n[exit ${result.exitCode ?? '-'}${result.signal ? `, signal ${result.signal}` : ''}${timedOut ? ', timed out' : ''}, ${durationMs} ms]\n`);
-      await new Promise((resolve) => evidence.stream.end(resolve));
-    }
+    await evidence?.close(`[exit ${result.exitCode ?? '-'}${result.signal ? `, signal ${result.signal}` : ''}${timedOut ? ', timed out' : ''}, ${durationMs} ms]`, tail);
     return {
       ok: !timedOut && result.exitCode === 0,
       exitCode: result.exitCode ?? null,

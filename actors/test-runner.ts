@@ -1,5 +1,6 @@
 /** The TEST state's runner: smoke_test, then test_command, each with its own timeout. */
 import type { TestRunReport } from '../machines/observations.js';
+import type { ProjectPaths } from '../services/paths.js';
 import { runCommand } from './run-command.js';
 
 export interface TestRunOptions {
@@ -8,7 +9,8 @@ export interface TestRunOptions {
   smokeTest?: string;
   testCommand?: string;
   timeouts: { smoke_test: number; full_test: number };
-  evidenceDir: string;
+  /** The project whose evidence folder keeps each run's output. */
+  evidencePaths: ProjectPaths;
   untrusted?: string;
   signal?: AbortSignal;
 }
@@ -31,7 +33,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRunReport> 
       cwd: options.projectDir,
       timeoutMs: timeoutSeconds * 1000,
       signal: options.signal,
-      evidence: { dir: options.evidenceDir, label: step },
+      evidence: { paths: options.evidencePaths, label: step },
     });
     durationMs += result.durationMs;
     const outputTail = result.outputTail.split('\n').slice(-15).join('\n');

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { commitFeature, FEATURE_TRAILER } from '../actors/git.js';
 import { readGitContext } from '../actors/git-context.js';
 import { runCommand } from '../actors/run-command.js';
+import { projectPaths } from '../services/paths.js';
 import { baton, CLI, configure, features, makeProject, TEST_CONFIG_HOME, type Project } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,16 +65,21 @@ describe('commands in their own process group', () => {
     expect(result.outputTail).toContain('err');
   });
 
-  it('keeps a bounded evidence file per run, and prunes the oldest beyond the count', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-evidence-'));
-    const evidence = { dir, label: 'flood', maxBytes: 10_000, maxFiles: 3 };
-    const big = await runCommand(`node -e "for (let i = 0; i < 20000; i++) console.log('line ' + i)"`, { cwd: dir, timeoutMs: 10_000, evidence });
+  it('keeps a bounded evidence file per run, and prunes the oldest beyond the count, never a file of its own naming', async () => {
+    const project = await makeProject();
+    const paths = projectPaths(project.dir);
+    const evidence = { paths, label: 'flood', maxBytes: 10_000, maxFiles: 3 };
+    const big = await runCommand(`node -e "for (let i = 0; i < 20000; i++) console.log('line ' + i)"`, { cwd: project.dir, timeoutMs: 10_000, evidence });
     const text = await fs.readFile(big.evidence!, 'utf8');
+    expect(path.dirname(big.evidence!)).toBe(paths.evidence);
     expect(text.length).toBeLessThan(10_000 + 6_000);
     expect(text).toContain('bytes not kept');
     expect(text).toContain('line 19999');
-    for (let i = 0; i < 4; i += 1) await runCommand('true', { cwd: dir, timeoutMs: 5_000, evidence });
-    expect((await fs.readdir(dir)).filter((name) => name.endsWith('.log'))).toHaveLength(3);
+    await project.write('.claude/progress/evidence/notes.log', 'mine');
+    for (let i = 0; i < 4; i += 1) await runCommand('true', { cwd: project.dir, timeoutMs: 5_000, evidence });
+    const names = (await fs.readdir(paths.evidence)).filter((name) => name.endsWith('.log'));
+    expect(names.filter((name) => name !== 'notes.log')).toHaveLength(3);
+    expect(names).toContain('notes.log');
   });
 
   it('an argv command runs without a shell: arguments stay as they are; a timeout still ends its whole group', async () => {
@@ -83,7 +89,8 @@ describe('commands in their own process group', () => {
     expect(existsSync(path.join(dir, 'pwned'))).toBe(false);
 
     const started = Date.now();
-    const hung = await runCommand(['sh', '-c', 'sleep 30 & echo $! > child; wait'], { cwd: dir, timeoutMs: 500, graceMs: 100, evidence: { dir, label: 'argv' } });
+    const evidence = { paths: projectPaths((await makeProject()).dir), label: 'argv' };
+    const hung = await runCommand(['sh', '-c', 'sleep 30 & echo $! > child; wait'], { cwd: dir, timeoutMs: 500, graceMs: 100, evidence });
     expect(hung.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
     const child = Number(await fs.readFile(path.join(dir, 'child'), 'utf8'));

@@ -9,12 +9,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_NODE_FILES, namedNodeEntries, nodeEntryFiles, pyprojectPackageName, pythonPackageFiles } from '../actors/entry-files.js';
 import { checkHealth } from '../actors/health.js';
+import { projectPaths } from '../services/paths.js';
 import { makeProject, type Project } from './helpers.js';
 
 const hasPython = existsSync('/usr/bin/python3') || existsSync('/usr/local/bin/python3');
 
 async function check(project: Project, options: { command?: string; untrusted?: string } = {}) {
-  return checkHealth({ projectDir: project.dir, timeoutSeconds: 20, evidenceDir: project.file('.claude/progress/evidence'), ...options });
+  return checkHealth({ projectDir: project.dir, timeoutSeconds: 20, evidencePaths: projectPaths(project.dir), ...options });
 }
 
 async function bareProject(): Promise<Project> {
