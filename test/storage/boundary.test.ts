@@ -1,0 +1,52 @@
+/**
+ * The trust boundary holds by construction: every module that can touch the file system is
+ * listed here with what it touches, and none of them touches `.claude/` except the storage
+ * layer. A new module that imports node:fs fails this test until it is listed, with a reason,
+ * which is the moment to route its `.claude/` access through services/storage/ instead.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers.js';
+
+/** Modules outside services/storage/ that import node:fs, and why that is not baton's own files. */
+const OUTSIDE_THE_BOUNDARY: Record<string, string> = {
+  'actors/dev-env.ts': '/proc, to tell baton\'s own process group from another',
+  'actors/entry-files.ts': "the project's entry files, realpath-checked to be inside it (the health fallback)",
+  'actors/git-context.ts': 'the project markers (existence only) and the git index lock',
+  'actors/git.ts': "the git folder's operation markers; a file a rollback's reset brought in, after a storage check",
+  'actors/health.ts': 'the project markers (existence only)',
+  'actors/session-context.ts': "the spec's /tmp/summary folder (names only, never read)",
+  'cli/commands/hooks.ts': "the real path of baton's own executable",
+  'cli/commands/init.ts': 'the project markers (existence only)',
+  'cli/commands/visualize.ts': 'the --out file the user names',
+  'cli/context.ts': 'whether the directory given with -C exists',
+  'cli/hook-fast.ts': "the hook's stdin",
+  'services/gate-bash.ts': 'the project tree, to expand globs and read patch files a Bash command names (regular files only)',
+  'services/gate.ts': 'real paths, to resolve where a tool call writes',
+  'services/paths.ts': 'the real path of the project root',
+  'services/project-root.ts': 'what makes a directory a project (existence only)',
+  'services/trust.ts': "the trust store in the user's config folder, outside every project",
+  'services/utils/pid.ts': '/proc, to tell a process from a later one with the same pid',
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sources(relative);
+    return entry.name.endsWith('.ts') ? [relative.split(path.sep).join('/')] : [];
+  });
+}
+
+describe('the storage boundary', () => {
+  const files = ['machines', 'services', 'actors', 'cli', 'visualize'].flatMap(sources);
+  const usesFs = files.filter((file) => /from 'node:fs(\/promises)?'/.test(readFileSync(path.join(REPO_ROOT, file), 'utf8')));
+
+  it('only the listed modules touch the file system outside services/storage/', () => {
+    expect(usesFs.filter((file) => !file.startsWith('services/storage/')).sort()).toEqual(Object.keys(OUTSIDE_THE_BOUNDARY).sort());
+  });
+
+  it('the statechart and the visualisation never touch the file system themselves', () => {
+    expect(usesFs.filter((file) => file.startsWith('machines/') || file.startsWith('visualize/'))).toEqual([]);
+  });
+});
