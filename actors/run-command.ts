@@ -55,23 +55,24 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 // Process groups started and not yet reaped, so an interrupted baton can take them along.
+// The handlers are in place before a run spawns anything, and its group is recorded in the
+// same tick as the spawn: a signal that came in between would kill baton (no handler yet)
+// and leave the group running.
 const liveGroups = new Set<number>();
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let runsInFlight = 0;
 
 function onInterrupt(signal: NodeJS.Signals): void {
   for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
   process.exit(128 + (constants.signals[signal] ?? 1));
 }
 
-function track(pid: number | undefined): void {
-  if (pid === undefined) return;
-  if (liveGroups.size === 0) for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
-  liveGroups.add(pid);
+function beginRun(): void {
+  if (runsInFlight++ === 0) for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
 }
 
-function untrack(pid: number | undefined): void {
-  if (pid === undefined || !liveGroups.delete(pid) || liveGroups.size > 0) return;
-  for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
+function endRun(): void {
+  if (--runsInFlight === 0) for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
 }
 
 /** A shell command line, or an argv array (program first) run without a shell. */
@@ -97,10 +98,19 @@ export async function runCommand(command: Command, options: RunOptions): Promise
       const child = typeof command === 'string' ? execa(command, { ...settings, shell: true }) : execa(command[0], command.slice(1), { ...settings, shell: false });
       // A failed spawn surfaces as a rejected result without a pid; anything else is a run.
       if (child.pid === undefined) child.then((result) => reject(Object.assign(new Error(result.message), { code: result.code })), reject);
-      else resolve({ child });
+      else {
+        liveGroups.add(child.pid);
+        resolve({ child });
+      }
     });
-  const { child } = await retryWithBackoff(spawn, isTransientSpawnError);
-  track(child.pid);
+  beginRun();
+  let child: ReturnType<typeof execa>;
+  try {
+    ({ child } = await retryWithBackoff(spawn, isTransientSpawnError));
+  } catch (error) {
+    endRun();
+    throw error;
+  }
   child.all?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
     evidence?.write(chunk);
@@ -137,7 +147,8 @@ export async function runCommand(command: Command, options: RunOptions): Promise
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);
-    untrack(child.pid);
+    liveGroups.delete(child.pid!);
+    endRun();
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
