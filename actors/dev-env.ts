@@ -16,7 +16,7 @@ import { describeProblem } from '../services/json-file.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { keepDamagedAside } from '../services/storage/damaged.js';
 import { readOwnJson, isInside } from '../services/storage/read.js';
-import { openOwnAppend, removeOwnFile, writeOwnFile } from '../services/storage/write.js';
+import { createOwnFile, removeOwnFile, writeOwnFile } from '../services/storage/write.js';
 import { pidIsAlive, processStart } from '../services/utils/pid.js';
 import { sleep } from '../services/utils/sleep.js';
 
@@ -101,7 +101,7 @@ export async function ensureDevEnv(paths: ProjectPaths, command: string): Promis
     if (read.kind === 'invalid') await keepDamagedAside(paths, paths.env, read.problem, 'a new record replaces it');
   }
   const log = evidenceFile(paths, 'init_script');
-  const handle = await openOwnAppend(paths, log);
+  const handle = await createOwnFile(paths, log);
   try {
     const child = spawn(command, { cwd: paths.root, shell: true, detached: true, stdio: ['ignore', handle.fd, handle.fd] });
     child.unref();

@@ -12,6 +12,7 @@ import { readRepositoryHead, unfinishedOperation, type UnfinishedOperation } fro
 import { commandText, runCommand, type Command, type CommandResult } from './run-command.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { readProjectText } from '../services/storage/read.js';
+import { sleep } from '../services/utils/sleep.js';
 
 export interface HealthCheckOptions {
   projectDir: string;
@@ -121,8 +122,6 @@ function failingFiles(output: string, files: readonly string[]): string[] {
   const reported = new Set(output.split('\n').filter((line) => line.startsWith(FAILED_PREFIX)).map((line) => line.slice(FAILED_PREFIX.length).trim()));
   return files.filter((file) => reported.has(file)).map(bare);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function checkHealth(options: HealthCheckOptions): Promise<HealthReport> {
   const now = options.now ?? (() => new Date());

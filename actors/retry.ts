@@ -1,12 +1,12 @@
 /** Retries an operation that failed for a passing reason (a held index.lock, a spawn error). */
+import { sleep } from '../services/utils/sleep.js';
+
 export interface RetryOptions {
   attempts?: number;
   baseDelayMs?: number;
   /** Called before each retry: for reporting. */
   onRetry?: (attempt: number, error: unknown) => void;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function retryWithBackoff<T>(operation: () => Promise<T>, isTransient: (error: unknown) => boolean, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 4;

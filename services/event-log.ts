@@ -3,12 +3,11 @@
  * is replaced. state.json is the commit point: a line whose revision is above the state's
  * was never committed (the writer died in between) and is set aside before the next append.
  */
-import type { ProjectPaths } from './paths.js';
+import { displayPath, type ProjectPaths } from './paths.js';
 import type { PersistedSnapshot } from './state-file.js';
 import { readOwnTail, readOwnText } from './storage/read.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { appendOwnLine, writeOwnFile } from './storage/write.js';
-import { displayOwnPath } from './storage/own-path.js';
 
 export interface LoggedEvent {
   type: string;
@@ -72,7 +71,7 @@ export function readLog(paths: ProjectPaths): LogRead {
   const read = readOwnText(paths, paths.events, { maxBytes: MAX_LOG_BYTES });
   if (read.kind === 'missing') return { entries: [], problems: [] };
   if (read.kind === 'bad') return { entries: [], problems: [`${read.problem.file}: ${read.problem.problem}`] };
-  return parseLog(displayOwnPath(paths, paths.events), read.text);
+  return parseLog(displayPath(paths, paths.events), read.text);
 }
 
 /** A stretch of the log (indexes into its entries, inclusive) that can be replayed on its own. */
@@ -160,7 +159,7 @@ export async function trimToCommitted(paths: ProjectPaths, committedRevision: nu
     if (revision !== null && revision <= committedRevision) keep.push(line);
     else setAside.push(line);
   }
-  const log = displayOwnPath(paths, paths.events);
+  const log = displayPath(paths, paths.events);
   if (setAside.length > 0) await appendOwnLine(paths, `${paths.events}.uncommitted`, setAside.join('\n'));
   await writeOwnFile(paths, paths.events, keep.length > 0 ? `${keep.join('\n')}\n` : '');
   return setAside.length > 0 ? `${setAside.length} uncommitted or torn line(s) of ${log} moved to ${log}.uncommitted` : null;

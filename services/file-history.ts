@@ -4,10 +4,10 @@
  * PostToolUse hook). No zod: the hook runs on every edit.
  */
 import type { FileProblem } from './json-file.js';
-import type { ProjectPaths } from './paths.js';
+import { displayPath, type ProjectPaths } from './paths.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { acquireLock } from './storage/lock.js';
-import { displayOwnPath } from './storage/own-path.js';
+
 import { readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
@@ -33,7 +33,7 @@ export function readFileHistory(paths: ProjectPaths): FileHistory {
   if (read.kind === 'missing') return { files: [], damage: null };
   if (read.kind === 'invalid') return { files: [], damage: { problem: read.problem, recovered: 'started a new history' } };
   const found = pathsIn(read.value);
-  const file = displayOwnPath(paths, paths.fileHistory);
+  const file = displayPath(paths, paths.fileHistory);
   if (!found) return { files: [], damage: { problem: { file, problem: 'is not a list of file paths' }, recovered: 'started a new history' } };
   if (found.dropped === 0) return { files: found.files, damage: null };
   return { files: found.files, damage: { problem: { file, problem: `has ${found.dropped} entr${found.dropped === 1 ? 'y' : 'ies'} that are not file paths` }, recovered: `kept its ${found.files.length} paths` } };

@@ -7,11 +7,11 @@
  */
 import { readLog, type LogRead } from './event-log.js';
 import { describeProblem, type FileProblem } from './json-file.js';
-import type { ProjectPaths } from './paths.js';
+import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
 import { parseCheckpointText, parseStateText, validateSnapshot, type PersistedSnapshot, type StateFile } from './state-file.js';
 import { notice } from './storage/notices.js';
-import { displayOwnPath } from './storage/own-path.js';
+
 import { readOwnText } from './storage/read.js';
 import { moveOwnAside } from './storage/write.js';
 
@@ -45,19 +45,19 @@ type StoredRead = { kind: 'missing' } | { kind: 'ok'; candidate: Candidate } | {
 function readBackup(paths: ProjectPaths, now: Date): StoredRead {
   const read = readOwnText(paths, paths.stateBackup);
   if (read.kind !== 'ok') return read;
-  const parsed = parseStateText(displayOwnPath(paths, paths.stateBackup), read.text, now);
+  const parsed = parseStateText(displayPath(paths, paths.stateBackup), read.text, now);
   if (parsed.kind === 'invalid') return { kind: 'bad', problem: parsed.problem };
   const { state } = parsed;
-  return { kind: 'ok', candidate: { source: 'backup', label: displayOwnPath(paths, paths.stateBackup), snapshot: state.snapshot, revision: state.revision, recordedAt: state.updated_at, previous: state, note: null } };
+  return { kind: 'ok', candidate: { source: 'backup', label: displayPath(paths, paths.stateBackup), snapshot: state.snapshot, revision: state.revision, recordedAt: state.updated_at, previous: state, note: null } };
 }
 
 function readCheckpoint(paths: ProjectPaths): StoredRead {
   const read = readOwnText(paths, paths.checkpoint);
   if (read.kind !== 'ok') return read;
-  const parsed = parseCheckpointText(displayOwnPath(paths, paths.checkpoint), read.text);
+  const parsed = parseCheckpointText(displayPath(paths, paths.checkpoint), read.text);
   if (parsed.kind === 'invalid') return { kind: 'bad', problem: parsed.problem };
   const { checkpoint } = parsed;
-  return { kind: 'ok', candidate: { source: 'checkpoint', label: displayOwnPath(paths, paths.checkpoint), snapshot: checkpoint.snapshot, revision: checkpoint.revision, recordedAt: checkpoint.checkpoint_at, previous: null, note: null } };
+  return { kind: 'ok', candidate: { source: 'checkpoint', label: displayPath(paths, paths.checkpoint), snapshot: checkpoint.snapshot, revision: checkpoint.revision, recordedAt: checkpoint.checkpoint_at, previous: null, note: null } };
 }
 
 function replayLog(paths: ProjectPaths, log: LogRead, now: Date): Candidate | null {
@@ -66,7 +66,7 @@ function replayLog(paths: ProjectPaths, log: LogRead, now: Date): Candidate | nu
   if (replayed.revision === 0 || validateSnapshot(replayed.snapshot) !== null) return null;
   return {
     source: 'log',
-    label: `${displayOwnPath(paths, paths.events)} (replayed)`,
+    label: `${displayPath(paths, paths.events)} (replayed)`,
     snapshot: replayed.snapshot,
     revision: replayed.revision,
     recordedAt: replayed.entry?.at ?? now.toISOString(),
@@ -105,6 +105,6 @@ export async function keepBadSourcesAside(paths: ProjectPaths, now: Date): Promi
   ] as const) {
     if (read.kind !== 'bad') continue;
     const aside = await moveOwnAside(paths, file, 'bad', now);
-    notice(`${describeProblem(read.problem)}; it cannot be recovered from, so it was kept as ${displayOwnPath(paths, aside)}`);
+    notice(`${describeProblem(read.problem)}; it cannot be recovered from, so it was kept as ${displayPath(paths, aside)}`);
   }
 }

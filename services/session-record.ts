@@ -9,10 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FileProblem } from './json-file.js';
-import type { ProjectPaths } from './paths.js';
+import { displayPath, type ProjectPaths } from './paths.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { acquireLock } from './storage/lock.js';
-import { displayOwnPath } from './storage/own-path.js';
+
 import { readNamedFile, readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
@@ -115,9 +115,9 @@ export function loadSessionRecord(paths: ProjectPaths): { record: SessionRecord 
   if (read.kind === 'missing') return { record: null, damage: null };
   if (read.kind === 'invalid') return { record: null, damage: { problem: read.problem, recovered: "none of it could be read back (the open session's decisions and blockers are in the kept file)" } };
   const salvaged = salvageSessionRecord(read.value);
-  if (!salvaged) return { record: null, damage: { problem: { file: displayOwnPath(paths, paths.session), problem: 'is not a session record (no session_id)' }, recovered: 'nothing could be recovered from it' } };
+  if (!salvaged) return { record: null, damage: { problem: { file: displayPath(paths, paths.session), problem: 'is not a session record (no session_id)' }, recovered: 'nothing could be recovered from it' } };
   if (salvaged.wrong.length === 0) return { record: salvaged.record, damage: null };
-  const problem = { file: displayOwnPath(paths, paths.session), location: salvaged.wrong.join(', '), problem: 'has the wrong type' };
+  const problem = { file: displayPath(paths, paths.session), location: salvaged.wrong.join(', '), problem: 'has the wrong type' };
   return { record: salvaged.record, damage: { problem, recovered: 'kept its other fields' } };
 }
 
@@ -171,7 +171,7 @@ export function readMetrics(paths: ProjectPaths): MetricsRead {
   if (read.kind === 'missing') return { rows: [], damage: null };
   if (read.kind === 'invalid') return { rows: [], damage: { problem: read.problem, recovered: 'none of its rows could be read back' } };
   const sessions = read.value?.sessions;
-  const file = displayOwnPath(paths, paths.metrics);
+  const file = displayPath(paths, paths.metrics);
   if (!Array.isArray(sessions)) return { rows: [], damage: { problem: { file, location: 'sessions', problem: 'must be an array of rows' }, recovered: 'none of its rows could be read back' } };
   const rows = sessions.filter(isMetricsRow);
   if (rows.length === sessions.length) return { rows, damage: null };

@@ -4,14 +4,14 @@
  * is wrong, where the bytes are, and what could be recovered from them.
  */
 import { describeProblem, type FileProblem } from '../json-file.js';
-import type { ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../paths.js';
 import { notice } from './notices.js';
-import { displayOwnPath } from './own-path.js';
+
 import { moveOwnAside } from './write.js';
 
 /** Moves the damaged `file` aside and says so; `recovered` tells what came back of it ("recovered 2 of its 3 rows"). */
 export async function keepDamagedAside(paths: ProjectPaths, file: string, problem: FileProblem, recovered: string): Promise<string> {
   const aside = await moveOwnAside(paths, file, 'bad');
-  notice(`${describeProblem(problem)}; kept as ${displayOwnPath(paths, aside)}; ${recovered}`);
+  notice(`${describeProblem(problem)}; kept as ${displayPath(paths, aside)}; ${recovered}`);
   return aside;
 }

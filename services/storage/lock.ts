@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BusyError } from '../errors.js';
-import type { ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../paths.js';
 import { processIsAlive, processStart } from '../utils/pid.js';
 import { sleep } from '../utils/sleep.js';
 import { notice } from './notices.js';
-import { displayOwnPath, inspectOwn } from './own-path.js';
+import { inspectOwn } from './own-path.js';
 import { readOwnText } from './read.js';
 import { ensureOwnDir, moveOwnAside, ownFileStats, removeOwnFile } from './write.js';
 
@@ -53,7 +53,7 @@ async function clearBadLock(paths: ProjectPaths): Promise<void> {
   const inspection = inspectOwn(paths, paths.lock, 'file');
   if (inspection.kind !== 'bad' || inspection.at !== paths.lock) return;
   const aside = await moveOwnAside(paths, paths.lock, 'bad');
-  notice(`${displayOwnPath(paths, paths.lock)} ${inspection.what}; moved aside to ${displayOwnPath(paths, aside)}`);
+  notice(`${displayPath(paths, paths.lock)} ${inspection.what}; moved aside to ${displayPath(paths, aside)}`);
 }
 
 export async function acquireLock(paths: ProjectPaths, options: LockOptions = {}): Promise<HeldLock> {

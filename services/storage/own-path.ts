@@ -12,7 +12,7 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { BadFileError } from '../errors.js';
-import type { ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../paths.js';
 
 export type EntryKind = 'file' | 'dir';
 
@@ -30,7 +30,7 @@ function isRootFolder(paths: ProjectPaths, dir: string): boolean {
 /** A folder that must be real is not: every command that needs it stops here. */
 export class UnsafeFolderError extends BadFileError {
   constructor(paths: ProjectPaths, at: string, what: string) {
-    const shown = displayOwnPath(paths, at);
+    const shown = displayPath(paths, at);
     super(
       shown,
       `${what}; baton does not follow links or use files in place of its folders (a cloned repository could point them anywhere), so nothing was read or written through it`,
@@ -39,12 +39,6 @@ export class UnsafeFolderError extends BadFileError {
     );
     this.name = 'UnsafeFolderError';
   }
-}
-
-/** A path as a user sees it: relative to the project when inside it. */
-export function displayOwnPath(paths: ProjectPaths, file: string): string {
-  const relative = path.relative(paths.root, file);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 function describeType(stats: Stats): string {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { describeError } from '../errors.js';
 import { parseJsonText, schemaProblem, type FileProblem } from '../json-file.js';
-import type { ProjectPaths } from '../paths.js';
-import { displayOwnPath, inspectOwn } from './own-path.js';
+import { displayPath, type ProjectPaths } from '../paths.js';
+import { inspectOwn } from './own-path.js';
 
 /** Most of baton's files are a few KB; this bounds what a hostile or damaged one costs. */
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -78,19 +78,19 @@ function checkOwn(paths: ProjectPaths, file: string, label: string): TextRead | 
   const inspection = inspectOwn(paths, file, 'file');
   if (inspection.kind === 'missing') return { kind: 'missing' };
   if (inspection.kind === 'present') return null;
-  const where = inspection.at === file ? inspection.what : `cannot be reached (${displayOwnPath(paths, inspection.at)} ${inspection.what})`;
+  const where = inspection.at === file ? inspection.what : `cannot be reached (${displayPath(paths, inspection.at)} ${inspection.what})`;
   return { kind: 'bad', entry: true, problem: { file: label, problem: where } };
 }
 
 /** One of baton's files under `.claude/`. A bad root folder throws UnsafeFolderError. */
 export function readOwnText(paths: ProjectPaths, file: string, options: { maxBytes?: number } = {}): TextRead {
-  const label = displayOwnPath(paths, file);
+  const label = displayPath(paths, file);
   return checkOwn(paths, file, label) ?? readRegularFile(file, label, options.maxBytes ?? DEFAULT_MAX_BYTES);
 }
 
 /** The last `bytes` of one of baton's files (a long log's tail), with the same checks as readOwnText. */
 export function readOwnTail(paths: ProjectPaths, file: string, bytes: number): TextRead {
-  const label = displayOwnPath(paths, file);
+  const label = displayPath(paths, file);
   const problem = checkOwn(paths, file, label);
   if (problem) return problem;
   const opened = openRegular(file, label);
@@ -117,7 +117,7 @@ export function readOwnJson<T = unknown>(paths: ProjectPaths, file: string, sche
   const read = readOwnText(paths, file, options);
   if (read.kind === 'missing') return read;
   if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem, entry: read.entry, raw: null };
-  return parseOwnJson(displayOwnPath(paths, file), read.text, schema);
+  return parseOwnJson(displayPath(paths, file), read.text, schema);
 }
 
 /**

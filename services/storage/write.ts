@@ -6,10 +6,10 @@
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../paths.js';
 import { appendLineDurably, asideName, writeFileAtomic, writeError, type AtomicWriteOptions } from './atomic.js';
 import { notice } from './notices.js';
-import { displayOwnPath, entryProblem, inspectOwn, isRootFolder, UnsafeFolderError } from './own-path.js';
+import { entryProblem, inspectOwn, isRootFolder, UnsafeFolderError } from './own-path.js';
 
 /** Moves `file` (the entry itself, never what a link points to) out of the way; returns where it went. */
 export async function moveOwnAside(paths: ProjectPaths, file: string, reason: string, now: Date = new Date()): Promise<string> {
@@ -23,7 +23,7 @@ export async function moveOwnAside(paths: ProjectPaths, file: string, reason: st
 /** A bad entry where a writer needs `expect`: moved aside, with a notice saying what it was. */
 async function setAside(paths: ProjectPaths, at: string, what: string): Promise<void> {
   const aside = await moveOwnAside(paths, at, 'bad');
-  notice(`${displayOwnPath(paths, at)} ${what}; baton did not follow or use it and moved it aside to ${displayOwnPath(paths, aside)}`);
+  notice(`${displayPath(paths, at)} ${what}; baton did not follow or use it and moved it aside to ${displayPath(paths, aside)}`);
 }
 
 /** Creates `dir` and the folders above it up to `.claude`, each a real folder. */
@@ -75,23 +75,13 @@ export async function appendOwnLine(paths: ProjectPaths, file: string, line: str
 }
 
 /**
- * A new file for baton to stream into (evidence of a run): created exclusively, never
- * through a link. Returns the open handle.
+ * A new file for baton (or a child process it starts) to stream into, such as a run's
+ * evidence: created exclusively, never through a link. Returns the open handle.
  */
 export async function createOwnFile(paths: ProjectPaths, file: string): Promise<fs.FileHandle> {
   await prepareTarget(paths, file);
   try {
     return await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-  } catch (error) {
-    throw writeError('open', file, error);
-  }
-}
-
-/** A file descriptor appending to one of baton's files, for a child process's output. */
-export async function openOwnAppend(paths: ProjectPaths, file: string): Promise<fs.FileHandle> {
-  await prepareTarget(paths, file);
-  try {
-    return await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   } catch (error) {
     throw writeError('open', file, error);
   }
@@ -103,7 +93,7 @@ export type DirList = { kind: 'missing' } | { kind: 'ok'; names: string[] } | { 
 export async function listOwnDir(paths: ProjectPaths, dir: string): Promise<DirList> {
   const inspection = inspectOwn(paths, dir, 'dir');
   if (inspection.kind === 'missing') return { kind: 'missing' };
-  if (inspection.kind === 'bad') return { kind: 'bad', problem: `${displayOwnPath(paths, inspection.at)} ${inspection.what}` };
+  if (inspection.kind === 'bad') return { kind: 'bad', problem: `${displayPath(paths, inspection.at)} ${inspection.what}` };
   return { kind: 'ok', names: await fs.readdir(dir) };
 }
 
