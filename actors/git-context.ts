@@ -36,11 +36,13 @@ export async function readGitContext(projectDir: string, since: string | null = 
   const repo = await openRepository(projectDir);
   if (!repo) return base;
   const { git } = repo;
-  const [branch, status, operation, indexLock] = await Promise.all([
+  // Looked at before any other git call: `git status` takes index.lock itself while it runs.
+  const indexLock = await git.raw(['rev-parse', '--git-path', 'index.lock']).then((out) => existsSync(path.resolve(projectDir, out.trim())), () => false);
+  // Read-only: --no-optional-locks keeps status from refreshing the index under a lock a user's git may need.
+  const [branch, status, operation] = await Promise.all([
     git.raw(['symbolic-ref', '--short', '-q', 'HEAD']).then((out) => out.trim() || null, () => null),
-    git.raw(['status', '--porcelain', '--untracked-files=normal']).catch(() => ''),
+    git.raw(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal']).catch(() => ''),
     gitOperationInProgress(git),
-    git.raw(['rev-parse', '--git-path', 'index.lock']).then((out) => existsSync(path.resolve(projectDir, out.trim())), () => false),
   ]);
   if (operation) warnings.push(`a git ${operation} is in progress: finish or abort it before committing`);
   if (indexLock) warnings.push('.git/index.lock exists: another git process is running, or one crashed (remove the file if no git is running)');
@@ -59,7 +61,7 @@ export async function readGitContext(projectDir: string, since: string | null = 
   const output = await git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]);
   let diffSinceHealthy: string | null = null;
   if (since && (since !== head || dirty)) {
-    diffSinceHealthy = (await git.raw(['diff', '--stat', '--end-of-options', since]).catch(() => '')).trimEnd() || null;
+    diffSinceHealthy = (await git.raw(['--no-optional-locks', 'diff', '--stat', '--end-of-options', since]).catch(() => '')).trimEnd() || null;
   }
   return { ...base, isRepo: true, branch, head, dirty, operation, diffSinceHealthy, ...parseLogWithFiles(output) };
 }

@@ -130,7 +130,8 @@ export const EXIT_CODES_HELP = `Exit codes:
      or a reader could show only part of it
   5  busy: another baton process holds the lock or changed the session meanwhile; run again
   6  the disk refused a write (full, I/O error, permissions); the previous files are intact
-  7  the event ran, but the check it needed did not pass; the state stayed (HEALTH_FIXED in FIX_BROKEN)`;
+  7  the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),
+     FEATURE_IMPLEMENTED / features done / baton test whose tests fail or time out (back to IMPLEMENT)`;
 
 function help(): string {
   const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));

@@ -10,13 +10,29 @@ export interface FeatureProgress {
 }
 
 /**
- * Open work: anything not tested or completed. The spec's script counts only `pending`,
- * so a feature left `in_progress` by a crashed session looked "complete"; baton does not.
+ * Done work: tested or completed. Everything else is open, `blocked` included (it still has to
+ * be done). The spec's script counts only `pending` as open, so a feature left `in_progress`
+ * by a crashed session looked "complete"; baton does not.
  */
-const OPEN: ReadonlySet<FeatureStatus> = new Set(['pending', 'in_progress', 'implemented', 'blocked']);
+const DONE: ReadonlySet<string> = new Set<FeatureStatus>(['tested', 'completed']);
 
-export function isOpenStatus(status: FeatureStatus): boolean {
-  return OPEN.has(status);
+/** Takes any string, so a view reading a file it has not validated counts an unknown status as open, never as done. */
+export function isOpenStatus(status: string): boolean {
+  return !DONE.has(status);
+}
+
+/**
+ * What a feature id may be: 1 to 64 ASCII letters, digits, `.`, `_` or `-`, starting with a
+ * letter or digit. Ids go into shell commands (`baton features start ID`), commit messages and
+ * trailers, so they are one clean token: no spaces, no quotes, no leading `-`.
+ */
+const FEATURE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const FEATURE_ID_RULE = 'an id is 1 to 64 letters (a-z, A-Z), digits, ".", "_" or "-", starting with a letter or digit';
+
+/** Why `id` is not a valid feature id, or null when it is. */
+export function featureIdProblem(id: string): string | null {
+  if (FEATURE_ID.test(id)) return null;
+  return `feature id ${JSON.stringify(id)} is not valid: ${FEATURE_ID_RULE}`;
 }
 
 export function findFeature(features: readonly FeatureProgress[] | null, id: string): FeatureProgress | undefined {
@@ -31,7 +47,8 @@ export interface FeatureCounts {
   blocked: number;
 }
 
-export function countFeatures(features: readonly FeatureProgress[] | null): FeatureCounts {
+/** The one count every view shows (status, features list, status line, entry, summary, page). */
+export function countFeatures(features: readonly { status: string }[] | null): FeatureCounts {
   const counts: FeatureCounts = { total: 0, open: 0, done: 0, pending: 0, blocked: 0 };
   for (const feature of features ?? []) {
     counts.total += 1;
@@ -53,4 +70,25 @@ export function nextFeature(features: readonly FeatureProgress[] | null, current
     if (found) return found;
   }
   return undefined;
+}
+
+const sameStep = (a: FeatureProgress | undefined, b: FeatureProgress | undefined) => a !== undefined && b !== undefined && a.status === b.status && a.retries === b.retries;
+
+/**
+ * A change's result merged into the feature list as it is now. `base` is the list as the
+ * change last read it, `ours` the machine's list after the change, `theirs` the file now
+ * (others may have edited it meanwhile). The features are the file's, in its order (added
+ * ones kept, deleted ones not brought back); a feature the change moved (its status or
+ * retries differ from `base`) takes the change's values, every other one keeps the file's.
+ */
+export function mergeProgress(
+  base: readonly FeatureProgress[] | null,
+  ours: readonly FeatureProgress[] | null,
+  theirs: readonly FeatureProgress[] | null,
+): FeatureProgress[] | null {
+  if (theirs === null) return null;
+  return theirs.map((feature) => {
+    const mine = findFeature(ours, feature.id);
+    return mine && !sameStep(mine, findFeature(base, feature.id)) ? { id: feature.id, status: mine.status, retries: mine.retries } : { ...feature };
+  });
 }

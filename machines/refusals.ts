@@ -4,7 +4,7 @@
  */
 import type { SnapshotFrom } from 'xstate';
 import { USER_EVENT_TYPES, type UserEvent } from './events.js';
-import { countFeatures, findFeature } from './features.js';
+import { countFeatures, findFeature, type FeatureProgress } from './features.js';
 import type { HealthReport } from './observations.js';
 import type { SessionMachine } from './session.js';
 
@@ -23,6 +23,19 @@ export function stateLabel(snapshot: Snapshot): string {
   return typeof child === 'string' ? `${top}.${child}` : top;
 }
 
+/** Why a test result for `id` does not fit the feature under test, as the feature list says now (it may have been edited by hand). */
+function testResultReason(features: readonly FeatureProgress[] | null, currentId: string | null, id: string | undefined): string {
+  if (!currentId) return 'no feature is under test';
+  const current = findFeature(features, currentId);
+  const leave = 'or run `baton entry` to leave TEST (it picks the next feature from the list as it is)';
+  if (!current) {
+    const other = id === currentId ? '' : `feature "${id}" is not the one under test; `;
+    return `${other}feature "${currentId}" is under test but is no longer in the feature list; put it back (status "implemented"), ${leave}`;
+  }
+  if (id !== currentId) return `feature "${id}" is not the one under test; "${currentId}" is`;
+  return `feature "${currentId}" is under test but the feature list now says it is ${current.status}, not implemented; set it back to "implemented", ${leave}`;
+}
+
 function guardReason(snapshot: Snapshot, event: UserEvent): string {
   const { context } = snapshot;
   const id = 'featureId' in event ? event.featureId : undefined;
@@ -38,9 +51,7 @@ function guardReason(snapshot: Snapshot, event: UserEvent): string {
       return `feature "${id}" is ${feature.status}, not open work`;
     case 'TESTS_PASSED':
     case 'TESTS_FAILED':
-      return context.currentFeatureId
-        ? `feature "${id}" is not the one under test; "${context.currentFeatureId}" is`
-        : 'no feature is under test';
+      return testResultReason(context.features, context.currentFeatureId, id);
     default:
       return 'its guard did not allow it in this state';
   }

@@ -10,7 +10,7 @@ export const EXIT = {
   BAD_FILE: 4,
   BUSY: 5,
   IO: 6,
-  /** The event ran, but the check it needed did not pass; the state stayed. */
+  /** The event ran, but the check it needed did not pass: a health check in FIX_BROKEN, or the tests of a feature. */
   CHECK_FAILED: 7,
 } as const;
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FEATURE_STATUSES, type FeatureProgress } from '../machines/features.js';
+import { FEATURE_STATUSES, featureIdProblem, type FeatureProgress } from '../machines/features.js';
 import { BadFileError, UsageError } from './errors.js';
 import { parseJsonText, schemaProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -13,7 +13,10 @@ import { readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
 const featureSchema = z.looseObject({
-  id: z.string().trim().min(1, 'id must be a non-empty string'),
+  id: z.string().check((ctx) => {
+    const problem = featureIdProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${problem}; rename it in the file (and in any command that names it)` });
+  }),
   description: z.string().default(''),
   status: z.enum(FEATURE_STATUSES, { message: `status must be one of ${FEATURE_STATUSES.join(', ')}` }).default('pending'),
   retries: z.number().int().min(0).default(0),
@@ -43,14 +46,19 @@ const quickstartSchema = z.array(
   }),
 );
 
-export async function loadFeatureList(paths: ProjectPaths): Promise<FeatureList | null> {
+/** The feature list and the exact text it was read from; null when there is none. A bad file is a BadFileError. */
+export function readFeatureListFile(paths: ProjectPaths): { list: FeatureList; text: string } | null {
   const label = displayPath(paths, paths.features);
   const read = readOwnJson(paths, paths.features, featureListSchema);
   if (read.kind === 'missing') return null;
   if (read.kind === 'invalid') {
     throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label}; baton has not changed it`);
   }
-  return read.value;
+  return { list: read.value, text: read.raw };
+}
+
+export async function loadFeatureList(paths: ProjectPaths): Promise<FeatureList | null> {
+  return readFeatureListFile(paths)?.list ?? null;
 }
 
 export function toProgress(list: FeatureList | null): FeatureProgress[] | null {
@@ -86,36 +94,79 @@ export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): P
   await writeOwnFile(paths, paths.features, serializeFeatureList(list));
 }
 
+const ID_LENGTH = 40;
+
+/**
+ * The readable part of an id: lower-case ASCII words of the description. Accents are
+ * folded ("Café" -> "cafe"); what has no ASCII form (Cyrillic, CJK, emoji) is left out here
+ * and made up for by derivedId's hash.
+ */
 export function slugify(text: string): string {
   return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
+    .slice(0, ID_LENGTH)
     .replace(/-+$/, '');
 }
 
-/** An id derived from the description, unique within the list. */
-export function uniqueId(base: string, taken: ReadonlySet<string>): string {
-  const stem = slugify(base) || 'feature';
+/** A letter, digit or symbol (emoji) outside ASCII: what a slug cannot spell. Punctuation such as ’ or — does not count. */
+const UNSPELLED = /(?![\x00-\x7f])[\p{L}\p{N}\p{S}]/u;
+
+/**
+ * The id a description gives: its slug, plus a short hash of the whole text when the slug
+ * leaves something out ("Вход в систему" -> "feature-6755f4d2", "Login с паролем" ->
+ * "login-b73bbbec"). The same text gives the same id on every run and every machine (NFC, SHA-256).
+ */
+export function derivedId(text: string): string {
+  const slug = slugify(text);
+  if (slug && !UNSPELLED.test(text.normalize('NFKD').replace(/\p{M}/gu, ''))) return slug;
+  const hash = createHash('sha256').update(text.normalize('NFC').trim()).digest('hex').slice(0, 8);
+  return `${(slug || 'feature').slice(0, ID_LENGTH - 9).replace(/-+$/, '')}-${hash}`;
+}
+
+/** `stem` itself, or with the first free numeric suffix. */
+function freeId(stem: string, taken: ReadonlySet<string>): string {
   if (!taken.has(stem)) return stem;
   for (let n = 2; ; n += 1) if (!taken.has(`${stem}-${n}`)) return `${stem}-${n}`;
+}
+
+/** An id derived from the description, unique within the list. */
+export function uniqueId(description: string, taken: ReadonlySet<string>): string {
+  return freeId(derivedId(description), taken);
+}
+
+/** A usage error for an --id that is not a valid id; checked before anything is read or created. */
+export function checkNewId(id: string | undefined): void {
+  if (id === undefined) return;
+  const hint = 'leave --id out to derive one from the description';
+  if (id === '') throw new UsageError('--id must not be empty', hint);
+  const problem = featureIdProblem(id);
+  if (problem) throw new UsageError(`--id: ${problem}`, hint);
 }
 
 export function addFeature(list: FeatureList | null, description: string, id?: string): { list: FeatureList; feature: Feature } {
   const features = list?.features ?? [];
   const taken = new Set(features.map((feature) => feature.id));
-  if (id !== undefined && id.trim() === '') throw new UsageError('--id must not be empty', 'leave --id out to derive one from the description');
+  checkNewId(id);
   if (id !== undefined && taken.has(id)) throw new UsageError(`feature id "${id}" already exists`, 'choose another --id');
   const feature: Feature = { id: id ?? uniqueId(description, taken), description, status: 'pending', retries: 0 };
   return { list: { ...(list ?? {}), features: [...features, feature] }, feature };
+}
+
+/** A feature read from an import file; `idFromDescription`: its id was made from its description (the quickstart format has none). */
+export interface ImportedFeature {
+  feature: Feature;
+  idFromDescription: boolean;
 }
 
 /**
  * Reads a file to import: baton's own format, or the Anthropic quickstart array.
  * Quickstart entries get ids from their category and description; `passes: true` means tested.
  */
-export function parseImport(file: string, text: string): Feature[] {
+export function parseImport(file: string, text: string): ImportedFeature[] {
   const parsed = parseJsonText(file, text);
   if (!parsed.ok) throw new BadFileError(parsed.problem.file, parsed.problem.problem, parsed.problem.location);
   if (Array.isArray(parsed.value)) {
@@ -128,7 +179,7 @@ export function parseImport(file: string, text: string): Feature[] {
     return result.data.map(({ passes, ...entry }) => {
       const id = uniqueId(`${entry.category ? `${entry.category} ` : ''}${entry.description}`, taken);
       taken.add(id);
-      return { ...entry, id, status: passes ? 'tested' : 'pending', retries: 0 };
+      return { feature: { ...entry, id, status: passes ? 'tested' : 'pending', retries: 0 }, idFromDescription: true };
     });
   }
   const result = featureListSchema.safeParse(parsed.value);
@@ -136,11 +187,11 @@ export function parseImport(file: string, text: string): Feature[] {
     const problem = schemaProblem(file, result.error);
     throw new BadFileError(file, problem.problem, problem.location, 'expected {"features": [...]} or the quickstart array format');
   }
-  return result.data.features;
+  return result.data.features.map((feature) => ({ feature, idFromDescription: false }));
 }
 
 /** Reads and parses a file to import (`features import`, `init --import`); a missing or bad file is a BadFileError. */
-export async function readImportFile(file: string): Promise<Feature[]> {
+export async function readImportFile(file: string): Promise<ImportedFeature[]> {
   const { readFile } = await import('node:fs/promises');
   const path = await import('node:path');
   let text: string;
@@ -152,18 +203,27 @@ export async function readImportFile(file: string): Promise<Feature[]> {
   return parseImport(file, text);
 }
 
-/** Adds imported features whose id is new; returns the merged list and what was skipped. */
-export function mergeImport(list: FeatureList | null, imported: Feature[]): { list: FeatureList; added: Feature[]; skipped: string[] } {
+const sameFeature = (a: Feature, b: Feature) => a.description === b.description && (a as { category?: unknown }).category === (b as { category?: unknown }).category;
+
+/**
+ * Adds the imported features that are new. A feature whose id is already taken is skipped
+ * when it is the same feature (an id from the file, or the same description: a re-import);
+ * a different feature whose id was derived from its description gets a suffix instead.
+ */
+export function mergeImport(list: FeatureList | null, imported: readonly ImportedFeature[]): { list: FeatureList; added: Feature[]; skipped: string[] } {
   const existing = list?.features ?? [];
-  const taken = new Set(existing.map((feature) => feature.id));
+  const byId = new Map(existing.map((feature) => [feature.id, feature]));
   const added: Feature[] = [];
   const skipped: string[] = [];
-  for (const feature of imported) {
-    if (taken.has(feature.id)) skipped.push(feature.id);
-    else {
-      taken.add(feature.id);
-      added.push(feature);
+  for (const { feature, idFromDescription } of imported) {
+    const holder = byId.get(feature.id);
+    if (holder && (!idFromDescription || sameFeature(holder, feature))) {
+      skipped.push(feature.id);
+      continue;
     }
+    const entry = holder ? { ...feature, id: freeId(feature.id, new Set(byId.keys())) } : feature;
+    byId.set(entry.id, entry);
+    added.push(entry);
   }
   return { list: { ...(list ?? {}), features: [...existing, ...added] }, added, skipped };
 }

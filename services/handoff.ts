@@ -9,7 +9,7 @@ import { countFeatures, findFeature, isOpenStatus, nextFeature, type FeatureProg
 import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
 import { readLog, type LogEntry } from './event-log.js';
-import { loadFeatureList } from './feature-list.js';
+import { loadFeatureList, toProgress } from './feature-list.js';
 import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -53,7 +53,9 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
     ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)
     : null;
   const context = state ? (state.snapshot.context as unknown as SessionContext) : null;
-  return { record, state, entries: during, startFeatures, endFeatures: context?.features ?? null, context, gateRefusals: await countGateRefusals(paths, record) };
+  // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
+  const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null)) ?? context?.features ?? null;
+  return { record, state, entries: during, startFeatures, endFeatures, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 const isDone = (feature: FeatureProgress | undefined) => feature !== undefined && !isOpenStatus(feature.status);

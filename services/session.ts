@@ -11,22 +11,23 @@
  */
 import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
-import type { FeatureProgress } from '../machines/features.js';
+import { mergeProgress, type FeatureProgress } from '../machines/features.js';
 import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
-import { contentHash, loadFeatureList, serializeFeatureList, toProgress, withProgress, sameProgress } from './feature-list.js';
+import { contentHash, loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, sameProgress, type FeatureList } from './feature-list.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { describeProblem, type FileProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { findSources, highestRevision, keepBadSourcesAside, type Sources } from './recovery.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
 import { acquireLock, type HeldLock } from './storage/lock.js';
+import { inspectOwn } from './storage/own-path.js';
 import { readOwnText, type TextRead } from './storage/read.js';
-import { moveOwnAside, writeOwnFile } from './storage/write.js';
+import { moveOwnAside, ownFileStats, writeOwnFile } from './storage/write.js';
 import { processIsAlive, processStart } from './utils/pid.js';
 import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
 import {
@@ -322,37 +323,41 @@ function runningActors(snapshot: SnapshotFrom<SessionMachine>): string {
 }
 
 /**
- * The feature list with the statuses this change set, as text, with the hash of the file
- * it replaces. state.json records both hashes before the file is written, so the next
- * command can tell a write-back that a crash cut off (the file still has the old hash)
- * from a hand edit (any other content).
+ * The feature list file with the change's statuses written in, and the hashes of the text it
+ * replaces and of the new one. state.json records both before the file is written, so the
+ * next command can tell a write-back that a crash cut off (the file still has the old text)
+ * from a hand edit (any other content). Null when the file already says what the change says.
  */
-async function planFeatureWriteBack(paths: ProjectPaths, before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): Promise<{ text: string; write: FeatureListWrite } | null> {
-  if (!after || sameProgress(before, after)) return null;
-  const changed = after.filter((feature) => {
-    const old = before?.find((item) => item.id === feature.id);
-    return !old || old.status !== feature.status || old.retries !== feature.retries;
-  });
-  if (changed.length === 0) return null;
-  // Re-read under the lock: an agent may have edited other features since.
-  const current = textOf(readOwnText(paths, paths.features));
-  const list = await loadFeatureList(paths);
-  if (!list || current === null) return null;
-  const text = serializeFeatureList(withProgress(list, changed));
-  return { text, write: { before: contentHash(current), after: contentHash(text) } };
+function planFeatureWriteBack(file: { list: FeatureList; text: string } | null, progress: readonly FeatureProgress[] | null): { text: string; write: FeatureListWrite } | null {
+  if (!file || !progress || sameProgress(toProgress(file.list), progress)) return null;
+  const text = serializeFeatureList(withProgress(file.list, progress));
+  return text === file.text ? null : { text, write: { before: contentHash(file.text), after: contentHash(text) } };
 }
 
-/** Finishes a feature-list write-back that a crash cut off between state.json and the file. */
+/**
+ * Finishes a feature-list write-back that a crash cut off between state.json and the file:
+ * the file still holds exactly the text the write replaced, unchanged since that revision
+ * committed. A file edited back to that text later (git checkout, an undo) is the user's.
+ */
 async function completeFeatureWriteBack(paths: ProjectPaths, state: StateFile | null): Promise<string | null> {
   const pending = state?.feature_list_write;
   const features = (state?.snapshot.context as { features?: FeatureProgress[] | null } | undefined)?.features;
-  if (!pending || !features) return null;
+  if (!pending || !features || pending.before === pending.after) return null;
   const current = textOf(readOwnText(paths, paths.features));
   if (current === null || contentHash(current) !== pending.before) return null;
+  const modified = ownFileStats(paths, paths.features)?.mtimeMs ?? 0;
+  if (modified > Date.parse(state!.updated_at)) return null;
   const list = await loadFeatureList(paths);
   if (!list) return null;
   await writeOwnFile(paths, paths.features, serializeFeatureList(withProgress(list, features)));
   return `${displayPath(paths, paths.features)}: finished the status update that an interrupted command had committed (revision ${state!.revision})`;
+}
+
+/** An event sent before there is a session must not create `.claude/progress/` on its way to being refused. */
+export function refuseWithoutSession(paths: ProjectPaths): void {
+  if (inspectOwn(paths, paths.progressDir, 'dir').kind === 'missing') {
+    throw new BatonError(`no session in ${paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+  }
 }
 
 /**
@@ -371,6 +376,7 @@ async function assertStillOwner(paths: ProjectPaths, lock: HeldLock, baseRevisio
 /** Sends one event and persists the outcome as one revision. */
 export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
   const { paths } = session;
+  if (mode === 'send') refuseWithoutSession(paths);
   let lock: HeldLock = await acquireLock(paths);
   let actor: Actor<SessionMachine> | undefined;
   try {
@@ -383,14 +389,56 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     const results: LoggedEvent[] = [];
     const statePath: string[] = [];
     let recording = false;
+    // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
+    const onDisk = toProgress(await loadFeatureList(paths));
+    // The feature list as this change last read it: what the machine changed since is the change's own.
+    let asRead = onDisk;
+    /** Merges the file's list as it is now (others may have edited it) with the machine's changes, and tells the machine. */
+    const syncWith = (theirs: FeatureProgress[] | null) => {
+      const ours = started.getSnapshot().context.features;
+      const merged = mergeProgress(asRead, ours, theirs);
+      asRead = theirs;
+      if (started.getSnapshot().status !== 'active' || sameProgress(merged, ours)) return;
+      const sync = { type: 'FEATURES_SYNCED' as const, features: merged };
+      results.push(sync);
+      started.send(sync);
+    };
+    /**
+     * After each actor, before the machine takes its result: features added or deleted while it
+     * ran reach the machine, so what it decides next (IMPLEMENT or COMPLETE) counts them. No
+     * lock (the file is replaced atomically); a file that cannot be read now is left to the
+     * read under the lock at the end.
+     */
+    const catchUp = () => {
+      let theirs: FeatureProgress[] | null;
+      try {
+        theirs = toProgress(readFeatureListFile(paths)?.list ?? null);
+      } catch {
+        return;
+      }
+      syncWith(theirs);
+    };
+    const thenCatchUp = async <T>(run: () => Promise<T>): Promise<T> => {
+      await gate.promise;
+      try {
+        return await run();
+      } finally {
+        catchUp();
+      }
+    };
     const machine = sessionMachine.provide({
       actors: {
-        checkHealth: fromPromise(async ({ signal }) => (await gate.promise, session.actors.checkHealth(signal))),
-        readGitContext: fromPromise(async ({ input, signal }) => (await gate.promise, session.actors.readGitContext(input.since, signal))),
-        loadFeatures: fromPromise(async () => (await gate.promise, session.actors.loadFeatures())),
-        loadContext: fromPromise(async () => (await gate.promise, session.actors.loadContext())),
-        runTests: fromPromise(async ({ input, signal }) => (await gate.promise, session.actors.runTests(input.featureId, signal))),
-        commitFeature: fromPromise(async ({ input }) => (await gate.promise, session.actors.commitFeature(input.featureId))),
+        checkHealth: fromPromise(({ signal }) => thenCatchUp(() => session.actors.checkHealth(signal))),
+        readGitContext: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.readGitContext(input.since, signal))),
+        loadFeatures: fromPromise(async () => {
+          await gate.promise;
+          const report = await session.actors.loadFeatures();
+          asRead = report.features;
+          return report;
+        }),
+        loadContext: fromPromise(() => thenCatchUp(() => session.actors.loadContext())),
+        runTests: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.runTests(input.featureId, signal))),
+        commitFeature: fromPromise(({ input }) => thenCatchUp(() => session.actors.commitFeature(input.featureId))),
       },
     });
     const started = createActor(machine, {
@@ -411,14 +459,11 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     started.start();
 
     const prelude: LoggedEvent[] = [];
-    // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
-    const onDisk = toProgress(await loadFeatureList(paths));
-    if (mode === 'send') {
-      if (!sameProgress(onDisk, started.getSnapshot().context.features)) {
-        const sync = { type: 'FEATURES_SYNCED' as const, features: onDisk };
-        started.send(sync);
-        prelude.push(sync);
-      }
+    // The machine decides on what the file says, not on its copy from the last event.
+    if (!sameProgress(onDisk, started.getSnapshot().context.features)) {
+      const sync = { type: 'FEATURES_SYNCED' as const, features: onDisk };
+      started.send(sync);
+      prelude.push(sync);
     }
     const beforeEvent = started.getSnapshot();
     if (!beforeEvent.can(event)) {
@@ -451,8 +496,11 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
         );
       }
     }
+    if (started.getSnapshot().status === 'error') throw new BatonError(`the session machine failed: ${describeError(started.getSnapshot().error)}`, EXIT.INTERNAL);
+    // Under the lock: the list as it is now, with this change's statuses merged in, never overwritten.
+    const file = readFeatureListFile(paths);
+    syncWith(toProgress(file?.list ?? null));
     const snapshot = started.getSnapshot();
-    if (snapshot.status === 'error') throw new BatonError(`the session machine failed: ${describeError(snapshot.error)}`, EXIT.INTERNAL);
 
     const at = session.now().toISOString();
     const persisted = started.getPersistedSnapshot() as unknown as PersistedSnapshot;
@@ -473,7 +521,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     const trimmed = await trimToCommitted(paths, baseRevision);
     if (trimmed) warnings.push(trimmed);
     await appendEntry(paths, entry);
-    const writeBack = await planFeatureWriteBack(paths, beforeEvent.context.features, snapshot.context.features);
+    const writeBack = planFeatureWriteBack(file, snapshot.context.features);
     const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
     const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state, session.protectedGlobs), history, feature_list_write: writeBack?.write ?? null };
     // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
@@ -512,6 +560,7 @@ export async function autoCheckpoint(session: Session): Promise<boolean> {
 
 /** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
 export async function recoverNow(session: Session): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
+  if (inspectOwn(session.paths, session.paths.progressDir, 'dir').kind === 'missing') return { state: null, recovery: null, warnings: [] };
   const lock = await acquireLock(session.paths);
   try {
     await removeStrayTempFiles(session.paths, session.paths.progressDir);
@@ -523,6 +572,7 @@ export async function recoverNow(session: Session): Promise<{ state: StateFile |
 
 /** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
 export async function checkpointNow(session: Session): Promise<{ checkpoint_at: string; revision: number; state: string }> {
+  refuseWithoutSession(session.paths);
   const lock = await acquireLock(session.paths);
   try {
     const read = await readStateFile(session.paths, session.now());

@@ -39,7 +39,9 @@ async function workingOn(project: Project, config: object, id = 'a', ...others: 
 
 async function done(project: Project, id: string) {
   const result = await baton(['features', 'done', id, '--json'], { cwd: project.dir, timeoutMs: 120_000 });
-  expect(result.exitCode, result.stderr).toBe(0);
+  // Tests that fail or time out: the event ran, its check did not pass (exit 7).
+  const failed = ['failed', 'timed_out'].includes(result.json().test_run?.outcome);
+  expect(result.exitCode, result.stderr).toBe(failed ? 7 : 0);
   return result.json();
 }
 

@@ -204,6 +204,22 @@ describe('refusals', () => {
     const { message } = explainRefusal(at({ TEST: 'awaitingResults' } as never, { features: list('implemented', 'pending'), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
     expect(message).toContain('feature "f2" is not the one under test; "f1" is');
   });
+
+  it('says the feature under test was deleted from the list (or changed) by hand, and how to go on, instead of contradicting itself', () => {
+    const testing = (features: FeatureProgress[]) => at({ TEST: 'awaitingResults' } as never, { features, currentFeatureId: 'f1' });
+    const deleted = testing([{ id: 'f2', status: 'pending', retries: 0 }]);
+    for (const type of ['TESTS_PASSED', 'TESTS_FAILED'] as const) {
+      expect(deleted.can({ type, featureId: 'f1' })).toBe(false);
+      const { message } = explainRefusal(deleted, { type, featureId: 'f1' });
+      expect(message).toBe(
+        `${type} refused in TEST.awaitingResults: feature "f1" is under test but is no longer in the feature list; put it back (status "implemented"), or run \`baton entry\` to leave TEST (it picks the next feature from the list as it is).`,
+      );
+      expect(message).not.toContain('is not the one under test');
+    }
+    expect(explainRefusal(deleted, { type: 'TESTS_PASSED', featureId: 'f2' }).message).toContain('feature "f2" is not the one under test; feature "f1" is under test but is no longer in the feature list');
+    const edited = explainRefusal(testing(list('pending')), { type: 'TESTS_PASSED', featureId: 'f1' }).message;
+    expect(edited).toContain('feature "f1" is under test but the feature list now says it is pending, not implemented; set it back to "implemented", or run `baton entry`');
+  });
 });
 
 // ---------------------------------------------------------------------------------------

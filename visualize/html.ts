@@ -10,6 +10,7 @@
  *
  * Every piece of text from the project (descriptions, reasons, ids, metrics) goes through esc().
  */
+import { countFeatures } from '../machines/features.js';
 import { edgeLabel, type Chart, type ChartEdge, type ChartNode } from './graph.js';
 import type { PathStep, ProjectView } from './project-data.js';
 
@@ -218,7 +219,7 @@ function featuresSection(view: ProjectView): string {
   if (!features || features.length === 0) {
     return `<section id="features"><h2>Features</h2><p class="muted">No feature list yet (<code>baton features add "..."</code>).</p></section>`;
   }
-  const done = features.filter((feature) => feature.status === 'tested' || feature.status === 'completed').length;
+  const { done } = countFeatures(features);
   const counts = new Map<string, number>();
   for (const feature of features) counts.set(feature.status, (counts.get(feature.status) ?? 0) + 1);
   const currentId = view.current?.currentFeatureId ?? null;
@@ -276,7 +277,7 @@ export function renderHtml({ view, chart, mermaid, version }: RenderInput): stri
 <li>Health <b class="health-${esc(current.health)}">${esc(current.health)}</b>${current.healthDetail ? ` <span class="muted">(${esc(current.healthDetail)})</span>` : ''}</li>
 <li>Revision <b>${current.revision}</b></li>
 ${current.currentFeatureId ? `<li>Feature <b><code>${esc(current.currentFeatureId)}</code></b></li>` : ''}
-${view.features?.length ? `<li>Features <b>${view.features.filter((feature) => feature.status === 'tested' || feature.status === 'completed').length} of ${view.features.length}</b> done</li>` : ''}
+${view.features?.length ? `<li>Features <b>${countFeatures(view.features).done} of ${view.features.length}</b> done</li>` : ''}
 ${current.dirty ? '<li><b class="health-BROKEN">interrupted (dirty): run baton entry</b></li>' : ''}
 </ul>`
     : `<p class="muted">No session yet${view.stateProblem ? '' : ': run <code>baton entry</code>'}.</p>`;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { countFeatures } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
 import { UsageError } from '../../services/errors.js';
-import { addFeature, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
+import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -65,6 +65,7 @@ async function add(context: CommandContext, args: string[]): Promise<number> {
   const description = args.join(' ').trim();
   if (!description) throw new UsageError('features add needs a description', `usage: ${USAGE}`);
   const id = context.options.id as string | undefined;
+  checkNewId(id);
   const feature = await editFeatureList(context.paths, (current) => {
     const { list, feature } = addFeature(current, description, id);
     return { list, result: feature };

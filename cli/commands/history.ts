@@ -1,5 +1,5 @@
 import { UsageError } from '../../services/errors.js';
-import { committedEntries, readLog } from '../../services/event-log.js';
+import { committedEntries, readLog, type LoggedEvent } from '../../services/event-log.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -21,9 +21,24 @@ export async function run(context: CommandContext): Promise<number> {
   for (const entry of shown) {
     const { type, ...payload } = entry.event;
     const data = Object.keys(payload).length ? ` ${JSON.stringify(payload)}` : '';
-    const move = entry.from === entry.to ? entry.to : `${entry.from} -> ${entry.to}`;
-    println(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${move}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`);
+    // The states it passed through (IMPLEMENT -> TEST -> IMPLEMENT), not just where it ended.
+    const states = entry.path ?? (entry.from === entry.to ? [entry.to] : [entry.from, entry.to]);
+    const outcomes = resultsText(entry.results ?? []);
+    println(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`);
   }
   for (const problem of problems) println(paint(`warning: ${problem}`, 'yellow'));
   return 0;
+}
+
+/** What the actors an entry ran reported, in a few words: "tests failed (2 tests failed)", "health HEALTHY", "commit committed". */
+function resultsText(results: readonly LoggedEvent[]): string {
+  const parts: string[] = [];
+  for (const result of results) {
+    const output = (result.output ?? {}) as { outcome?: string; reason?: string; status?: string };
+    if (result.type === 'xstate.done.actor.testRun') parts.push(`tests ${output.outcome?.replace('_', ' ') ?? '?'}${output.outcome !== 'passed' && output.reason ? ` (${output.reason})` : ''}`);
+    else if (result.type === 'xstate.error.actor.testRun') parts.push('tests could not run');
+    else if (result.type === 'xstate.done.actor.healthCheck') parts.push(`health ${output.status ?? '?'}`);
+    else if (result.type === 'xstate.done.actor.featureCommit') parts.push(`commit ${output.status ?? '?'}`);
+  }
+  return parts.join('; ');
 }

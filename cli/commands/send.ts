@@ -43,12 +43,17 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   const health = outcome.snapshot.context.health;
   // HEALTH_FIXED ran the check and it did not pass: the event is logged, the session stays in FIX_BROKEN.
   const notFixed = event.type === 'HEALTH_FIXED' && after.state === 'FIX_BROKEN' ? whyNotFixed(health) : null;
+  // The tests this event ran failed or timed out: the event is logged (back to IMPLEMENT), but its check did not pass.
+  const testsFailed = entry.results?.some((result) => result.type === 'xstate.done.actor.testRun' && ['failed', 'timed_out'].includes((result.output as { outcome?: string } | undefined)?.outcome ?? ''));
+  const code = notFixed || testsFailed ? EXIT.CHECK_FAILED : 0;
+  const path = entry.path ?? [entry.from, entry.to];
   if (context.json) {
     printJson({
       accepted: true,
       event,
       from: entry.from,
       to: entry.to,
+      path,
       state: after.state,
       revision: after.revision,
       health_status: after.health_status,
@@ -59,9 +64,9 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
       ...(notFixed ? { not_fixed: { ...notFixed, force: FORCE_FIX_HINT } } : {}),
       warnings: outcome.warnings,
     });
-    return notFixed ? EXIT.CHECK_FAILED : 0;
+    return code;
   }
-  println(`${event.type}: ${entry.from} -> ${paint(entry.to, 'bold')} (revision ${after.revision})`);
+  println(`${event.type}: ${path.slice(0, -1).map((state) => `${state} -> `).join('')}${paint(entry.to, 'bold')} (revision ${after.revision})`);
   if (notFixed) {
     println(paint(`not fixed: ${notFixed.why}`, 'red'));
     if (health?.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
@@ -77,7 +82,7 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   }
   if (ran.includes('xstate.done.actor.featureCommit') && lastCommit) println(`commit: ${lastCommit.status} (${lastCommit.detail})`);
   for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
-  return notFixed ? EXIT.CHECK_FAILED : 0;
+  return code;
 }
 
 export async function run(context: CommandContext): Promise<number> {

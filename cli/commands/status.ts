@@ -1,7 +1,8 @@
 import { countFeatures, nextFeature } from '../../machines/features.js';
 import { acceptedEvents, stateLabel } from '../../machines/refusals.js';
 import { sessionMachine } from '../../machines/session.js';
-import { BadFileError, BatonError, EXIT } from '../../services/errors.js';
+import { BadFileError, BatonError, EXIT, describeError } from '../../services/errors.js';
+import { loadFeatureList, toProgress } from '../../services/feature-list.js';
 import { autoCheckpoint, readStateFile } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, println } from '../output.js';
@@ -13,7 +14,16 @@ export async function run(context: CommandContext): Promise<number> {
   if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton entry` or `baton recover` to restore the last good state');
   const state = read.state;
   const snapshot = sessionMachine.resolveState({ value: state.snapshot.value as never, context: state.snapshot.context as never });
-  const features = snapshot.context.features;
+  // Where the work stands is the feature list file's to say: the machine's copy is as of the last event.
+  let features = snapshot.context.features;
+  let listProblem: string | null = null;
+  try {
+    features = toProgress(await loadFeatureList(context.paths));
+  } catch (error) {
+    if (!(error instanceof BadFileError)) throw error;
+    listProblem = `${describeError(error)}; the features shown are the session's copy from revision ${state.revision}`;
+  }
+  const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
   const counts = countFeatures(features);
   const next = nextFeature(features, snapshot.context.currentFeatureId);
   const checkpointed = await autoCheckpoint(session);
@@ -33,11 +43,13 @@ export async function run(context: CommandContext): Promise<number> {
     features: counts,
     accepted_events: acceptedEvents(snapshot),
     checkpoint_written: checkpointed,
-    warnings: read.warnings,
+    warnings,
   };
+  // A reader that shows what it could of a bad file exits 4 (README "Safe on any repository").
+  const code = listProblem ? EXIT.BAD_FILE : 0;
   if (context.json) {
     printJson(view);
-    return 0;
+    return code;
   }
   const healthColor = state.health_status === 'HEALTHY' ? 'green' : state.health_status === 'BROKEN' ? 'red' : 'yellow';
   println(`${paint(view.substate, 'bold')}  health ${paint(state.health_status, healthColor)}  revision ${state.revision}${state.dirty ? paint('  DIRTY (interrupted or running: ' + (state.pending?.action ?? '?') + ')', 'yellow') : ''}`);
@@ -48,6 +60,6 @@ export async function run(context: CommandContext): Promise<number> {
   if (view.health_detail && state.health_status !== 'HEALTHY') println(`health: ${view.health_detail}`);
   println(`in this state since ${state.entered_at}`);
   println(`accepted events: ${view.accepted_events.join(', ') || 'none'}`);
-  for (const warning of read.warnings) println(paint(`warning: ${warning}`, 'yellow'));
-  return 0;
+  for (const warning of warnings) println(paint(`warning: ${warning}`, 'yellow'));
+  return code;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { countFeatures } from '../../machines/features.js';
 import { projectPaths } from '../../services/paths.js';
 import { findProjectRoot } from '../../services/project-root.js';
 import { readOwnJson } from '../../services/storage/read.js';
@@ -40,9 +41,10 @@ function statusOf(root: string): string {
   const state = readOwnJson<{ state?: string; health_status?: string; dirty?: boolean }>(paths, paths.state);
   if (state.kind === 'missing') return 'baton: no session (baton entry)';
   if (state.kind === 'invalid') return 'baton: state.json unreadable (baton entry)';
-  const list = readOwnJson<{ features?: { status?: string }[] }>(paths, paths.features);
+  const list = readOwnJson<{ features?: { status?: unknown }[] }>(paths, paths.features);
   const all = list.kind === 'ok' && Array.isArray(list.value?.features) ? list.value.features : null;
-  const done = all?.filter((feature) => feature?.status === 'tested' || feature?.status === 'completed').length ?? 0;
-  const features = all ? ` · ${done}/${all.length} features` : '';
+  // The file's own default for a missing status is pending.
+  const counts = all && countFeatures(all.map((feature) => ({ status: String(feature?.status ?? 'pending') })));
+  const features = counts ? ` · ${counts.done}/${counts.total} features` : '';
   return `baton: ${state.value?.state ?? '?'} · ${state.value?.health_status ?? 'UNKNOWN'}${features}${state.value?.dirty ? ' · dirty' : ''}`;
 }
