@@ -138,7 +138,7 @@ describe('the dev environment (init_script) and required_env', () => {
     expect((await baton(['env', 'status', '--json'], { cwd: project.dir })).json().record.pgid).toBe(pgid);
 
     const stopped = await baton(['env', 'stop'], { cwd: project.dir });
-    expect(stopped.stdout).toContain(`stopped process group ${pgid}`);
+    expect(stopped.stdout).toMatch(new RegExp(`^stopped .*process group ${pgid}`));
     expect(alive(pgid)).toBe(false);
     expect((await baton(['env', 'status', '--json'], { cwd: project.dir })).json().running).toBe(false);
   });
