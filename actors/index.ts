@@ -16,7 +16,7 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
   const commands = trust.trusted ? config.raw : {};
   return {
     async checkHealth(signal) {
-      const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script) : null;
+      const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script, config.raw.dev_server_port) : null;
       return checkHealth({
         projectDir: paths.root,
         command: commands.health_check,

@@ -7,6 +7,11 @@ import { commandFieldsIn } from './trust.js';
 
 const command = z.string().trim().min(1, 'must be a non-empty shell command');
 
+// Every duration has a ceiling: past Node's timer limit (2^31-1 ms, 24.8 days) a timer fires at once.
+const DAY_SECONDS = 86_400;
+const WEEK_SECONDS = 7 * DAY_SECONDS;
+const timeout = (fallback: number) => z.number().positive().max(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`).default(fallback);
+
 export const projectConfigSchema = z
   .looseObject({
     $schema: z.string().optional(),
@@ -19,14 +24,14 @@ export const projectConfigSchema = z
     required_env: z.array(z.string().min(1)).optional().describe('Environment variables that must be set (names only)'),
     timeout_seconds: z
       .object({
-        health_check: z.number().positive().default(5),
-        smoke_test: z.number().positive().default(60),
-        full_test: z.number().positive().default(300),
+        health_check: timeout(5),
+        smoke_test: timeout(60),
+        full_test: timeout(300),
       })
       .partial()
       .optional(),
     max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
-    checkpoint_interval_seconds: z.number().int().min(0).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
+    checkpoint_interval_seconds: z.number().int().min(0).max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
     commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
     commit_on_end: z.boolean().optional().describe('Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default false)'),
     commit_exclude: z

@@ -3,7 +3,7 @@
  * every odd state, commands nobody trusted yet. Real processes, real git, no mocks.
  */
 import { execa } from 'execa';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,35 +11,13 @@ import { commitFeature, FEATURE_TRAILER } from '../actors/git.js';
 import { readGitContext } from '../actors/git-context.js';
 import { runCommand } from '../actors/run-command.js';
 import { projectPaths } from '../services/paths.js';
-import { baton, CLI, configure, features, makeProject, TEST_CONFIG_HOME, type Project } from './helpers.js';
+import { alive, baton, CLI, configure, features, makeProject, TEST_CONFIG_HOME, waitFor, type Project } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const featureCommit = (featureId: string, description: string) => ({ featureId, description, enabled: true, scope: { exclude: [], maxNewFiles: 200 }, featureList: null });
 
-/** Running, that is: a zombie (dead, waiting for a parent that does not reap it) does not count. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 async function pidsIn(file: string): Promise<number[]> {
   return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map(Number);
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 describe('commands in their own process group', () => {
@@ -160,7 +138,7 @@ describe('the dev environment (init_script) and required_env', () => {
     expect((await baton(['env', 'status', '--json'], { cwd: project.dir })).json().record.pgid).toBe(pgid);
 
     const stopped = await baton(['env', 'stop'], { cwd: project.dir });
-    expect(stopped.stdout).toContain(`stopped process group ${pgid}`);
+    expect(stopped.stdout).toMatch(new RegExp(`^stopped .*process group ${pgid}`));
     expect(alive(pgid)).toBe(false);
     expect((await baton(['env', 'status', '--json'], { cwd: project.dir })).json().running).toBe(false);
   });

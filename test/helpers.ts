@@ -93,3 +93,25 @@ export async function configure(project: Project, config: object): Promise<void>
 export function features(...entries: [id: string, status: string][]) {
   return { features: entries.map(([id, status]) => ({ id, description: `feature ${id}`, status })) };
 }
+
+/** Running, that is: a zombie (dead, waiting for a parent that does not reap it) does not count. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return fse.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,20 +9,32 @@ function exitFor(result: { record: unknown; problem: string | null }): number {
   return result.problem && !result.record ? EXIT.BAD_FILE : EXIT.OK;
 }
 
+const processList = (pids: number[]) => (pids.length ? `process${pids.length > 1 ? 'es' : ''} ${pids.join(', ')}` : '');
+
 export async function run(context: CommandContext): Promise<number> {
   const [action = 'status'] = context.args;
   if (action === 'status') {
-    const status = devEnvStatus(context.paths);
+    const status = await devEnvStatus(context.paths);
     if (context.json) printJson(status);
     else if (!status.record) println('no dev environment started (init_script)');
-    else println(`${status.running ? 'running' : 'not running'}: ${status.record.command} (process group ${status.record.pgid}, since ${status.record.started_at}; log ${status.record.log})`);
+    else {
+      const { record } = status;
+      const processes = status.pids.length ? `${processList(status.pids)}; ` : '';
+      const port = status.portInUse ? `; port ${record.port} is in use by a process that baton cannot tell is its dev environment` : '';
+      println(`${status.running ? 'running' : 'not running'}: ${record.command} (${processes}started as process group ${record.pgid}, ${record.started_at}; log ${record.log})${port}`);
+    }
     return exitFor(status);
   }
   if (action === 'stop') {
     const result = await stopDevEnv(context.paths);
     if (context.json) printJson(result);
     else if (!result.record) println('no dev environment to stop');
-    else println(result.problem ? 'nothing was stopped' : result.stopped ? `stopped process group ${result.record.pgid} (${result.record.command})` : 'it had already stopped');
+    else if (result.problem) println('nothing was stopped');
+    else if (!result.stopped) println('it had already stopped');
+    else {
+      const group = result.group !== null ? `process group ${result.group}` : '';
+      println(`stopped ${result.record.command}: ${[processList(result.pids), group].filter(Boolean).join('; ')}`);
+    }
     return exitFor(result);
   }
   throw new UsageError(`unknown env action "${action}"`, 'usage: baton env status|stop');

@@ -76,12 +76,14 @@ export async function appendOwnLine(paths: ProjectPaths, file: string, line: str
 
 /**
  * A new file for baton (or a child process it starts) to stream into, such as a run's
- * evidence: created exclusively, never through a link. Returns the open handle.
+ * evidence: created exclusively, never through a link. Returns the open handle. `append`: for a
+ * log that is trimmed while a writer holds it (a writer without O_APPEND would go on writing at
+ * its old offset, leaving the file as long as before).
  */
-export async function createOwnFile(paths: ProjectPaths, file: string): Promise<fs.FileHandle> {
+export async function createOwnFile(paths: ProjectPaths, file: string, options: { append?: boolean } = {}): Promise<fs.FileHandle> {
   await prepareTarget(paths, file);
   try {
-    return await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    return await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | (options.append ? constants.O_APPEND : 0), 0o644);
   } catch (error) {
     throw writeError('open', file, error);
   }
