@@ -4,6 +4,7 @@
  * own HookInput types, so a field we read cannot silently change type.
  */
 import path from 'node:path';
+import { readStdinToEnd, type StdinRead } from './stdin.js';
 
 export interface HookInputBase {
   hook_event_name: string;
@@ -48,9 +49,10 @@ export class HookInputError extends Error {}
 /** stdin parsed once: the hooks need its `cwd` to find the project before they check the rest. */
 export type HookJson = { ok: true; value: unknown } | { ok: false; problem: string };
 
-export function readHookJson(text: string): HookJson {
+export function readHookJson(read: StdinRead = readStdinToEnd()): HookJson {
+  if (!read.ok) return read;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(read.text) };
   } catch (error) {
     return { ok: false, problem: `hook input on stdin is not JSON (${(error as Error).message}); Claude Code sends one JSON object` };
   }
@@ -64,7 +66,7 @@ export function payloadCwd(json: HookJson): string | undefined {
 
 /** Parses stdin for `event`, tolerating unknown fields; explains what is missing or wrong. */
 export function parseHookInput(event: HookEventName, text: string): HookInput {
-  return checkHookInput(event, readHookJson(text));
+  return checkHookInput(event, readHookJson({ ok: true, text }));
 }
 
 export function checkHookInput(event: HookEventName, json: HookJson): HookInput {

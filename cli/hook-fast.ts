@@ -6,7 +6,6 @@
  * Exit codes follow the hook contract: 2 blocks (the gate's refusal, stderr to the model);
  * anything else never blocks, so every other failure exits 1 with a message.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
 import { describeProblem } from '../services/json-file.js';
@@ -28,17 +27,6 @@ const NON_BLOCKING_ERROR = 1;
 export function hookFailure(message: string): number {
   process.stderr.write(`baton hook: ${message}\n`);
   return NON_BLOCKING_ERROR;
-}
-
-/** Synchronous: setting up the async stdin stream cost more than the whole gate. */
-export function readStdin(): string {
-  if (process.stdin.isTTY) return '';
-  try {
-    return readFileSync(0, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return ''; // a non-blocking empty stdin
-    throw error;
-  }
 }
 
 type HealthView =
@@ -140,7 +128,7 @@ export function hookProjectRoot(json: HookJson, named = process.env.CLAUDE_PROJE
 
 /** Entry point of dist/hook-fast.js, called from the CLI before anything else loads. */
 export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?: string): Promise<number> {
-  const json = readHookJson(readStdin());
+  const json = readHookJson();
   const root = hookProjectRoot(json, namedRoot);
   // No project: no session to guard or record, and nothing may be created.
   if (root === null) return 0;

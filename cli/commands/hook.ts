@@ -4,7 +4,7 @@
  * protocol and Stop / SessionEnd hand the session off, loading what they need lazily.
  */
 import type { CommandContext } from '../context.js';
-import { FAST_HOOKS, hookFailure, hookProjectRoot, readStdin, runFastHook } from '../hook-fast.js';
+import { FAST_HOOKS, hookFailure, hookProjectRoot, runFastHook } from '../hook-fast.js';
 import { checkHookInput, HOOK_EVENTS, HookInputError, payloadCwd, readHookJson, type HookEventName, type HookInput, type HookJson } from '../hook-contract.js';
 import { projectPaths } from '../../services/paths.js';
 import { WHAT_MAKES_A_PROJECT } from '../../services/project-root.js';
@@ -54,7 +54,7 @@ export async function run(context: CommandContext): Promise<number> {
   // -C names the project as CLAUDE_PROJECT_DIR does; the process's own directory never does.
   const named = context.options.dir ? context.projectDir : undefined;
   if ((FAST_HOOKS as readonly string[]).includes(event)) return runFastHook(event as (typeof FAST_HOOKS)[number], named);
-  const json = readHookJson(readStdin());
+  const json = readHookJson();
   const root = hookProjectRoot(json, named);
   if (root === null) {
     // No project: nothing to start or hand off, and nothing may be created.

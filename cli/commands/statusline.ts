@@ -4,7 +4,7 @@ import { projectPaths } from '../../services/paths.js';
 import { findProjectRoot } from '../../services/project-root.js';
 import { readOwnJson } from '../../services/storage/read.js';
 import type { CommandContext } from '../context.js';
-import { readStdin } from '../hook-fast.js';
+import { readStdinToEnd } from '../stdin.js';
 
 /**
  * Where to start looking for the project. Claude Code runs the status line in the shell's
@@ -14,8 +14,9 @@ import { readStdin } from '../hook-fast.js';
  */
 function startDirectory(): string {
   let input: { workspace?: { project_dir?: unknown; current_dir?: unknown }; cwd?: unknown } = {};
+  const read = readStdinToEnd();
   try {
-    input = JSON.parse(readStdin()) ?? {};
+    if (read.ok) input = JSON.parse(read.text) ?? {};
   } catch {
     // no JSON on stdin: someone running it by hand
   }
@@ -30,7 +31,7 @@ export async function run(context: CommandContext): Promise<number> {
     const root = context.options.dir ? context.projectDir : findProjectRoot(startDirectory());
     if (root !== null) line = statusOf(root);
   } catch {
-    // stdin could not be read: the default line
+    // a project baton cannot read: the default line
   }
   process.stdout.write(`${line}\n`);
   return 0;
