@@ -21,7 +21,7 @@ const OUTSIDE_THE_BOUNDARY: Record<string, string> = {
   'cli/commands/init.ts': 'the project markers (existence only)',
   'cli/commands/visualize.ts': 'the --out file the user names',
   'cli/context.ts': 'whether the directory given with -C exists',
-  'cli/hook-fast.ts': "the hook's stdin",
+  'cli/stdin.ts': "the hook's stdin (fd 0)",
   'services/gate-bash.ts': 'the project tree, to expand globs and read patch files a Bash command names (regular files only)',
   'services/gate.ts': 'real paths, to resolve where a tool call writes',
   'services/paths.ts': 'the real path of the project root',
