@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
+import { isProgressPath, NOT_PROGRESS } from '../services/commit-scope.js';
 import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project-root.js';
 import { gitOperationInProgress, openRepository } from './git.js';
 
@@ -14,7 +15,7 @@ export function findMarkers(projectDir: string): string[] {
   return PROJECT_MARKERS.filter((marker) => existsSync(path.join(projectDir, marker)));
 }
 
-/** Parses `git log --name-only --format=<RS>%h<US>%s`: commits, and the files they touched, newest first. */
+/** Parses `git log --name-only --format=<RS>%h<US>%s`: commits, and the files they touched, newest first (baton's own left out). */
 export function parseLogWithFiles(output: string, maxFiles = 5): { commits: Commit[]; recentFiles: string[] } {
   const commits: Commit[] = [];
   const files: string[] = [];
@@ -22,7 +23,7 @@ export function parseLogWithFiles(output: string, maxFiles = 5): { commits: Comm
     const [header = '', ...rest] = record.split('\n');
     const [hash = '', subject = ''] = header.split(FIELD);
     commits.push({ hash, subject });
-    for (const file of rest) if (file.trim() && !files.includes(file.trim())) files.push(file.trim());
+    for (const file of rest.map((line) => line.trim())) if (file && !isProgressPath(file) && !files.includes(file)) files.push(file);
   }
   return { commits, recentFiles: files.slice(0, maxFiles) };
 }
@@ -61,7 +62,7 @@ export async function readGitContext(projectDir: string, since: string | null = 
   const output = await git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]);
   let diffSinceHealthy: string | null = null;
   if (since && (since !== head || dirty)) {
-    diffSinceHealthy = (await git.raw(['--no-optional-locks', 'diff', '--stat', '--end-of-options', since]).catch(() => '')).trimEnd() || null;
+    diffSinceHealthy = (await git.raw(['--no-optional-locks', 'diff', '--stat', '--end-of-options', since, ...NOT_PROGRESS]).catch(() => '')).trimEnd() || null;
   }
   return { ...base, isRepo: true, branch, head, dirty, operation, diffSinceHealthy, ...parseLogWithFiles(output) };
 }

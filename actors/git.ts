@@ -10,8 +10,10 @@ import type { CommitReport } from '../machines/observations.js';
 import {
   BUILT_IN_EXCLUDES,
   PER_CHECKOUT_EXCLUDED,
+  NOT_PROGRESS,
   PER_CHECKOUT_MATCHED,
   PROGRESS_DIR,
+  isProgressPath,
   excludeOptions,
   isWork,
   tooManyFilesMessage,
@@ -210,7 +212,6 @@ export interface RollbackPlan {
 }
 
 /** baton's own files are not the user's work: a rollback neither counts nor rewinds them. */
-const NOT_PROGRESS = ['--', '.', `:(exclude)${PROGRESS_DIR}`];
 
 export async function planRollback(dir: string, target: string): Promise<RollbackPlan> {
   const repo = await openRepository(dir);
@@ -289,7 +290,7 @@ export async function sessionGitSummary(dir: string, since: string | null, exclu
   const untracked = await projectPrefix(dir)
     .then((prefix) => newFilesInScope(dir, exclude, prefix))
     .catch(() => []);
-  const filesModified = [...new Set([...changed.split('\n'), ...untracked.filter((file) => !file.startsWith(`${PROGRESS_DIR}/`))].map((file) => file.trim()).filter(Boolean))];
+  const filesModified = [...new Set([...changed.split('\n'), ...untracked.filter((file) => !isProgressPath(file))].map((file) => file.trim()).filter(Boolean))];
   return { commits, filesModified };
 }
 

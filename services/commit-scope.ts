@@ -14,6 +14,12 @@ import { writeOwnFile } from './storage/write.js';
 
 export const PROGRESS_DIR = '.claude/progress';
 
+/** A git pathspec for the project less baton's own files: what the agent changed, never what baton wrote. */
+export const NOT_PROGRESS = ['--', '.', `:(exclude)${PROGRESS_DIR}`];
+
+/** A path (relative to the repository or the project) inside baton's own folder. */
+export const isProgressPath = (file: string) => /(^|\/)\.claude\/progress(\/|$)/.test(file);
+
 /** baton's per-checkout files, as .gitignore patterns relative to PROGRESS_DIR. */
 const PER_CHECKOUT = [
   '/state.json',

@@ -18,7 +18,7 @@ export interface GateRefusal {
   glob: string;
 }
 
-function gateRefusalsFile(paths: ProjectPaths): string {
+export function gateRefusalsFile(paths: ProjectPaths): string {
   return path.join(paths.progressDir, 'gate-refusals.jsonl');
 }
 

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { countFeatures, findFeature, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
+import { countFeatures, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
 import { readLog, type LogEntry } from './event-log.js';
@@ -14,10 +14,12 @@ import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
+import { handoffMark } from './handoff-mark.js';
 import {
   newSessionRecord,
+  readMetrics,
   readSessionRecord,
-  sumTranscriptTokens,
+  readTranscriptTokens,
   updateSessionRecord,
   upsertMetrics,
   type MetricsRow,
@@ -38,27 +40,74 @@ interface SessionFacts {
   record: SessionRecord;
   state: StateFile | null;
   entries: LogEntry[];
-  startFeatures: FeatureProgress[] | null;
+  /** Each feature's status when the session first saw it: at its start, or when it appeared during it. */
+  firstSeen: Map<string, string>;
   endFeatures: FeatureProgress[] | null;
   context: SessionContext | null;
   gateRefusals: number;
 }
 
-async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date): Promise<SessionFacts> {
+/** The feature lists an entry's events carry: the list read from disk, and the entry protocol's load. */
+function featureListsIn(entry: LogEntry): FeatureProgress[][] {
+  const events = [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])];
+  return events.flatMap((event) => {
+    const features = event.type === 'FEATURES_SYNCED' ? event.features : event.type === 'xstate.done.actor.featureList' ? (event.output as { features?: unknown } | undefined)?.features : null;
+    return Array.isArray(features) ? [features as FeatureProgress[]] : [];
+  });
+}
+
+function firstSeenStatuses(startFeatures: FeatureProgress[] | null, during: LogEntry[]): Map<string, string> {
+  const seen = new Map<string, string>();
+  for (const list of [startFeatures ?? [], ...during.flatMap(featureListsIn)]) {
+    for (const feature of list) if (!seen.has(feature.id)) seen.set(feature.id, feature.status);
+  }
+  return seen;
+}
+
+/** The session's facts; its events are the ones after its start and up to `untilRevision` (default: now). */
+async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date, untilRevision?: number): Promise<SessionFacts> {
   const read = await readStateFile(paths, now);
   const state = read.kind === 'ok' ? read.state : null;
   const { entries } = readLog(paths);
-  const during = entries.filter((entry) => entry.revision > record.start_revision && (!state || entry.revision <= state.revision));
+  const until = untilRevision ?? state?.revision ?? Infinity;
+  const during = entries.filter((entry) => entry.revision > record.start_revision && entry.revision <= until);
   const startFeatures = record.start_revision > 0 && entries.some((entry) => entry.revision === record.start_revision)
     ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)
     : null;
   const context = state ? (state.snapshot.context as unknown as SessionContext) : null;
   // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
   const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null)) ?? context?.features ?? null;
-  return { record, state, entries: during, startFeatures, endFeatures, context, gateRefusals: await countGateRefusals(paths, record) };
+  return { record, state, entries: during, firstSeen: firstSeenStatuses(startFeatures, during), endFeatures, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
-const isDone = (feature: FeatureProgress | undefined) => feature !== undefined && !isOpenStatus(feature.status);
+/**
+ * The features whose status the session changed. A feature it never saw (added to the file
+ * since the last event) changed nothing; one that arrived already done (imported as passing)
+ * was not done by the session.
+ */
+function changedBySession(facts: SessionFacts): FeatureProgress[] {
+  return (facts.endFeatures ?? []).filter((feature) => {
+    const first = facts.firstSeen.get(feature.id);
+    return first !== undefined && first !== feature.status;
+  });
+}
+
+/** A resumed session's row goes on from where it stopped: counts add up, the transcript's tokens are its total. */
+function continueRow(before: MetricsRow | null, row: MetricsRow): MetricsRow {
+  if (!before) return row;
+  const states = [...before.states_visited, ...row.states_visited.slice(before.states_visited.at(-1) === row.states_visited[0] ? 1 : 0)];
+  return {
+    ...row,
+    started_at: before.started_at,
+    states_visited: states,
+    compressions: before.compressions + row.compressions,
+    retries: before.retries + row.retries,
+    tokens_used: row.tokens_used ?? before.tokens_used,
+    features_completed: before.features_completed + row.features_completed,
+    health_checks_passed: before.health_checks_passed + row.health_checks_passed,
+    health_checks_failed: before.health_checks_failed + row.health_checks_failed,
+  };
+}
 
 export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by']): MetricsRow {
   const { record, entries, state } = facts;
@@ -78,8 +127,8 @@ export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by'])
       if (result.type === 'xstate.done.actor.testRun' && ['failed', 'timed_out'].includes((result.output as { outcome?: string })?.outcome ?? '')) retries += 1;
     }
   }
-  const completed = (facts.endFeatures ?? []).filter((feature) => isDone(feature) && !isDone(findFeature(facts.startFeatures, feature.id))).length;
-  return {
+  const completed = changedBySession(facts).filter((feature) => !isOpenStatus(feature.status) && isOpenStatus(facts.firstSeen.get(feature.id)!)).length;
+  return continueRow(record.continues, {
     session_id: record.session_id,
     started_at: record.started_at,
     ended_at: record.ended_at,
@@ -93,16 +142,24 @@ export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by'])
     health_checks_passed: passed,
     health_checks_failed: failed,
     gate_refusals: facts.gateRefusals,
-  };
+  });
 }
 
-const bullet = (items: string[], empty: string) => (items.length ? items.map((item) => `- ${item}`).join('\n') : `- ${empty}`);
+/** Lists in the summary stop here: it is read at the start of every session, by people and agents. */
+const SUMMARY_LIST_LIMIT = 20;
+
+const bullet = (items: string[], empty: string) => {
+  if (!items.length) return `- ${empty}`;
+  const shown = items.slice(0, SUMMARY_LIST_LIMIT).map((item) => `- ${item}`);
+  if (items.length > SUMMARY_LIST_LIMIT) shown.push(`- and ${items.length - SUMMARY_LIST_LIMIT} more`);
+  return shown.join('\n');
+};
 
 /** The spec's summary template, filled from recorded data. */
 export function renderSummary(facts: SessionFacts, git: GitFacts, descriptions: Map<string, string>, fileHistory: string[]): string {
   const { record, state, context } = facts;
   const counts = countFeatures(facts.endFeatures);
-  const changed = (facts.endFeatures ?? []).filter((feature) => findFeature(facts.startFeatures, feature.id)?.status !== feature.status);
+  const changed = changedBySession(facts);
   const label = (id: string) => `${id}${descriptions.get(id) ? ` (${descriptions.get(id)})` : ''}`;
   const workDone = changed.map((feature) => {
     const what: Record<string, string> = {
@@ -185,10 +242,53 @@ export interface EndOutcome {
 export interface EndOptions {
   now: Date;
   by: string;
+  /** The Claude Code session the hook speaks for: a Stop from a session that is no longer the current one hands nothing off. */
+  sessionId?: string;
   transcriptPath?: string | null;
   git: (since: string | null) => Promise<GitFacts>;
+  /** A stamp of what git would report (actors/git-stamp.ts), for the nothing-new check. */
+  gitStamp: () => string;
   /** Commit the pending work with the handoff's files (config commit_on_end): the commit made, if any, and why. */
   commit?: (message: string) => Promise<{ sha: string | null; detail: string }>;
+}
+
+/** Where the session's transcript is: the hook's word for it, else the one remembered when it is Claude Code's. */
+function transcriptOf(record: SessionRecord, given: string | null | undefined): string | null {
+  return given ?? claudeTranscript(record.transcript_path);
+}
+
+export type HandoffCheck =
+  | { kind: 'no-session'; record: null }
+  | { kind: 'nothing-new'; record: SessionRecord; reason: string }
+  | { kind: 'tokens-only'; record: SessionRecord; transcript: NonNullable<SessionRecord['transcript_read']> }
+  | { kind: 'hand-off'; record: SessionRecord; transcript: SessionRecord['transcript_read'] };
+
+/**
+ * Whether a handoff has anything to do, reading no more than it must: the mark (a stat per
+ * file) and the transcript's new lines. Runs in the Stop hook's fast path too (no zod, no xstate).
+ */
+export function checkHandoff(paths: ProjectPaths, options: Pick<EndOptions, 'sessionId' | 'transcriptPath' | 'gitStamp'>): HandoffCheck {
+  const record = readSessionRecord(paths);
+  if (!record) return { kind: 'no-session', record: null };
+  if (options.sessionId !== undefined && options.sessionId !== record.session_id) {
+    return { kind: 'nothing-new', record, reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
+  }
+  const transcriptPath = transcriptOf(record, options.transcriptPath);
+  const transcript = transcriptPath ? readTranscriptTokens(transcriptPath, record.transcript_read) : record.transcript_read;
+  const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(paths, record, options.gitStamp());
+  if (!handedOff) return { kind: 'hand-off', record, transcript };
+  if (!transcript || transcript.tokens === record.tokens_used) {
+    return { kind: 'nothing-new', record, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since` };
+  }
+  return { kind: 'tokens-only', record, transcript };
+}
+
+/** Only the transcript grew: the tokens go into the record and the metrics row; the summary does not show them. */
+export async function recordTokens(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'tokens-only' }>): Promise<void> {
+  const { transcript } = check;
+  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, tokens_used: transcript.tokens, transcript_read: transcript } : current));
+  const row = readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id);
+  if (row) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
 }
 
 /**
@@ -196,21 +296,22 @@ export interface EndOptions {
  * temp files, then commits when configured. Running it again with nothing new changes nothing.
  */
 export async function endSession(paths: ProjectPaths, options: EndOptions): Promise<EndOutcome> {
-  const record = await readSessionRecord(paths);
   const read = await readStateFile(paths, options.now);
   const state = read.kind === 'ok' ? read.state : null;
   const dirtyState = state?.dirty ?? false;
-  if (!record) return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, summary: null, row: null, commit: null, commitDetail: null, dirtyState };
-  const transcript = options.transcriptPath ?? claudeTranscript(record.transcript_path);
-  const tokens = transcript ? await sumTranscriptTokens(transcript) : null;
-  const endRevision = state?.revision ?? record.start_revision;
-  const unchanged = record.ended_at !== null && record.end_revision === endRevision && (tokens === null || tokens === record.tokens_used);
-  if (unchanged) {
-    return { ended: false, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since`, record, summary: summaryFile(paths, record), row: null, commit: null, commitDetail: null, dirtyState };
+  const check = checkHandoff(paths, options);
+  const nothing = { summary: null, row: null, commit: null, commitDetail: null, dirtyState };
+  if (check.kind === 'no-session') return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, ...nothing };
+  if (check.kind === 'nothing-new') return { ended: false, reason: check.reason, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
+  if (check.kind === 'tokens-only') {
+    await recordTokens(paths, check);
+    return { ended: false, reason: `session ${check.record.session_id} already handed off at ${check.record.ended_at}; only its token count changed (${check.transcript.tokens})`, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
   }
+  const { record, transcript } = check;
+  const endRevision = state?.revision ?? record.start_revision;
   const ended = (await updateSessionRecord(paths, (current) =>
     current && current.session_id === record.session_id
-      ? { ...current, ended_at: options.now.toISOString(), last_action: options.by, tokens_used: tokens ?? current.tokens_used, end_revision: endRevision }
+      ? { ...current, ended_at: options.now.toISOString(), last_action: options.by, tokens_used: transcript?.tokens ?? current.tokens_used, transcript_read: transcript, end_revision: endRevision }
       : current,
   ))!;
   const facts = await gatherFacts(paths, ended, options.now);
@@ -223,12 +324,15 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   await removeStrayTempFiles(paths, paths.progressDir);
   // After the summary and the metrics row, so the commit holds this handoff's own.
   const commit = options.commit ? await options.commit(`Session checkpoint: ${state?.state ?? 'session'} (baton session ${record.session_id.slice(0, 8)})`) : null;
-  return { ended: true, record: ended, summary: displayPath(paths, file), row, commit: commit?.sha ?? null, commitDetail: commit?.detail ?? null, dirtyState };
+  // Last: what this handoff was built from, the commit included, so the next Stop knows whether anything is new.
+  const marked = (await updateSessionRecord(paths, (current) => (current && current.session_id === record.session_id ? { ...current, handoff_mark: handoffMark(paths, current, options.gitStamp()) } : current)))!;
+  return { ended: true, record: marked, summary: displayPath(paths, file), row, commit: commit?.sha ?? null, commitDetail: commit?.detail ?? null, dirtyState };
 }
 
 /**
  * Starts (or continues) a session record. A different session that never handed off is
- * closed first, its metrics row marked `ended_by: never`.
+ * closed first, its metrics row marked `ended_by: never`, counting its events up to this
+ * session's start. A Claude Code session resumed after another one continues its own row.
  */
 export async function beginSession(
   paths: ProjectPaths,
@@ -246,9 +350,10 @@ export async function beginSession(
   let abandoned: SessionRecord | null = null;
   if (existing && !existing.ended_at) {
     abandoned = existing;
-    await upsertMetrics(paths, metricsRow(await gatherFacts(paths, existing, options.now), 'never'));
+    await upsertMetrics(paths, metricsRow(await gatherFacts(paths, existing, options.now, options.startRevision), 'never'));
   }
-  const record = newSessionRecord({ ...options });
+  const earlierRow = options.sessionId === undefined ? null : (readMetrics(paths).rows.find((row) => row.session_id === options.sessionId) ?? null);
+  const record = newSessionRecord({ ...options, continues: earlierRow });
   await updateSessionRecord(paths, () => record);
   return { record, abandoned };
 }

@@ -13,7 +13,7 @@ import { displayPath, type ProjectPaths } from './paths.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { acquireLock } from './storage/lock.js';
 
-import { readNamedFile, readOwnJson } from './storage/read.js';
+import { readNamedLinesFrom, readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
 export interface SessionRecord {
@@ -33,6 +33,21 @@ export interface SessionRecord {
   transcript_path: string | null;
   decisions: string[];
   blockers: string[];
+  /** How far the transcript has been read, so each handoff reads only what was appended since. */
+  transcript_read: TranscriptRead | null;
+  /** What the last handoff was built from (services/handoff-mark.ts): a Stop with the same has nothing new. */
+  handoff_mark: string | null;
+  /** This session's metrics row from before it was resumed: the handoff continues it. */
+  continues: MetricsRow | null;
+}
+
+export interface TranscriptRead {
+  path: string;
+  /** Bytes read: the next read starts here. */
+  offset: number;
+  tokens: number;
+  /** The last message ids counted: a message split over lines repeats its usage on each. */
+  recent_ids: string[];
 }
 
 export interface MetricsRow {
@@ -52,7 +67,15 @@ export interface MetricsRow {
   gate_refusals: number;
 }
 
-export function newSessionRecord(options: { sessionId?: string; source: string; startRevision: number; startHead: string | null; transcriptPath?: string | null; now?: Date }): SessionRecord {
+export function newSessionRecord(options: {
+  sessionId?: string;
+  source: string;
+  startRevision: number;
+  startHead: string | null;
+  transcriptPath?: string | null;
+  now?: Date;
+  continues?: MetricsRow | null;
+}): SessionRecord {
   return {
     session_id: options.sessionId ?? randomUUID(),
     source: options.source,
@@ -67,6 +90,9 @@ export function newSessionRecord(options: { sessionId?: string; source: string; 
     transcript_path: options.transcriptPath ?? null,
     decisions: [],
     blockers: [],
+    transcript_read: null,
+    handoff_mark: null,
+    continues: options.continues ?? null,
   };
 }
 
@@ -90,6 +116,12 @@ const RECORD_FIELDS: { [K in keyof SessionRecord]: (value: unknown) => boolean }
   transcript_path: orNull(isString),
   decisions: isStrings,
   blockers: isStrings,
+  transcript_read: orNull((value): value is TranscriptRead => {
+    const read = value as TranscriptRead;
+    return Boolean(read) && isString(read.path) && isCount(read.offset) && isCount(read.tokens) && isStrings(read.recent_ids);
+  }),
+  handoff_mark: orNull(isString),
+  continues: orNull((value): value is MetricsRow => isMetricsRow(value)),
 };
 
 /** What a record file holds: the fields that are right, the defaults for the others, and which those were. */
@@ -179,50 +211,59 @@ export function readMetrics(paths: ProjectPaths): MetricsRead {
   return { rows, damage: { problem: { file, location: bad.map((index) => `sessions[${index}]`).join(', '), problem: 'not a metrics row' }, recovered: `recovered ${rows.length} of its ${sessions.length} rows` } };
 }
 
-/** One row per session id: a second handoff of the same session replaces its row. */
+/** One row per session id, in the order the sessions started: a second handoff of the same session replaces its row where it is. */
 export async function upsertMetrics(paths: ProjectPaths, row: MetricsRow): Promise<void> {
   const lock = await acquireLock(paths);
   try {
     const { rows, damage } = readMetrics(paths);
     if (damage) await keepDamagedAside(paths, paths.metrics, damage.problem, damage.recovered);
-    const kept = rows.filter((existing) => existing.session_id !== row.session_id);
-    await writeOwnFile(paths, paths.metrics, `${JSON.stringify({ sessions: [...kept, row] }, null, 2)}\n`);
+    const at = rows.findIndex((existing) => existing.session_id === row.session_id);
+    const sessions = at === -1 ? [...rows, row] : rows.map((existing, index) => (index === at ? row : existing));
+    await writeOwnFile(paths, paths.metrics, `${JSON.stringify({ sessions }, null, 2)}\n`);
   } finally {
     await lock.release();
   }
 }
 
 const TRANSCRIPT_MAX_BYTES = 256 * 1024 * 1024;
+const RECENT_IDS = 16;
+const USAGE_KEYS = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'];
 
 /**
- * Tokens used, summed from a Claude Code transcript (JSONL). A message split over several
- * lines repeats its usage, so each message id counts once. Null when unreadable.
+ * Tokens used, summed from a Claude Code transcript (JSONL), reading only the lines appended
+ * since `since` (the same file read before). Null when unreadable.
  */
-export async function sumTranscriptTokens(transcriptPath: string): Promise<number | null> {
-  // The path may come from session.json, which a clone can carry: a regular file, bounded, or nothing.
-  const read = readNamedFile(transcriptPath, { maxBytes: TRANSCRIPT_MAX_BYTES });
-  if (read.kind !== 'ok') return null;
-  const text = read.text;
-  const seen = new Set<string>();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.includes('"usage"')) continue;
+export function readTranscriptTokens(transcriptPath: string, since: TranscriptRead | null): TranscriptRead | null {
+  const previous = since?.path === transcriptPath ? since : null;
+  let tokens = previous?.tokens ?? 0;
+  let recent = [...(previous?.recent_ids ?? [])];
+  const parse = (line: string): { message?: { id?: string; usage?: Record<string, unknown> } } | null => {
     try {
-      const entry = JSON.parse(line) as { message?: { id?: string; usage?: Record<string, unknown> } };
-      const usage = entry.message?.usage;
-      if (!usage) continue;
-      const id = entry.message?.id;
-      if (id) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens']) {
-        const value = usage[key];
-        if (typeof value === 'number') total += value;
-      }
+      return JSON.parse(line);
     } catch {
-      // a torn line at the end of a live transcript
+      return null;
     }
+  };
+  const count = (line: string) => {
+    const entry = line.includes('"usage"') ? parse(line) : null;
+    const usage = entry?.message?.usage;
+    if (!usage) return;
+    const id = entry.message?.id;
+    if (id) {
+      if (recent.includes(id)) return;
+      recent = [...recent, id].slice(-RECENT_IDS);
+    }
+    for (const key of USAGE_KEYS) if (typeof usage[key] === 'number') tokens += usage[key] as number;
+  };
+  // The path may come from session.json, which a clone can carry: a regular file, bounded, or nothing.
+  const read = readNamedLinesFrom(transcriptPath, previous?.offset ?? 0, count, { maxBytes: TRANSCRIPT_MAX_BYTES });
+  if (read.kind !== 'ok') return null;
+  if (previous && read.from !== previous.offset) {
+    // The file was replaced by a shorter one: what was counted from it is gone with it.
+    return readTranscriptTokens(transcriptPath, null);
   }
-  return total;
+  // A last line without its newline counts once it is whole JSON; until then it is still being written.
+  const lastLineIsWhole = read.rest.trim() !== '' && parse(read.rest) !== null;
+  if (lastLineIsWhole) count(read.rest);
+  return { path: transcriptPath, offset: lastLineIsWhole ? read.end + Buffer.byteLength(read.rest) : read.end, tokens, recent_ids: recent };
 }

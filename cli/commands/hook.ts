@@ -42,7 +42,7 @@ function noProjectContext(json: HookJson, named: string | undefined): string {
 
 async function handOff(context: CommandContext, input: HookInput, by: string): Promise<number> {
   const { endSessionHere } = await import('./end.js');
-  await endSessionHere(context, { by, transcriptPath: input.transcript_path ?? null });
+  await endSessionHere(context, { by, sessionId: input.session_id, transcriptPath: input.transcript_path ?? null });
   return 0;
 }
 

@@ -130,6 +130,53 @@ export function readNamedFile(file: string, options: { maxBytes?: number } = {})
 }
 
 /**
+ * The complete lines of a named file after byte `from` (where the last read stopped), read in
+ * chunks so memory stays bounded however long the file is. A file now shorter than `from` was
+ * replaced: it is read from the start, and `from` in the result says so. `end` is where the
+ * next read starts: after the last complete line; `rest` is what follows it (a line still
+ * being written, or a last line with no newline), for the caller to judge.
+ */
+export function readNamedLinesFrom(
+  file: string,
+  from: number,
+  visit: (line: string) => void,
+  options: { maxBytes?: number } = {},
+): { kind: 'ok'; from: number; end: number; rest: string } | Exclude<TextRead, { kind: 'ok' }> {
+  const opened = openRegular(file, file);
+  if (opened.kind !== 'open') return opened as Exclude<TextRead, { kind: 'ok' }>;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  try {
+    if (opened.size > maxBytes) return { kind: 'bad', entry: true, problem: { file, problem: `is ${megabytes(opened.size)}, more than the ${megabytes(maxBytes)} baton reads of it; it was not read` } };
+    const start = opened.size < from ? 0 : from;
+    const chunk = Buffer.alloc(Math.min(LINE_CHUNK_BYTES, Math.max(opened.size - start, 1)));
+    let carry = Buffer.alloc(0);
+    let position = start;
+    let end = start;
+    while (position < opened.size) {
+      const read = readSync(opened.fd, chunk, 0, Math.min(chunk.length, opened.size - position), position);
+      if (read === 0) break;
+      position += read;
+      const bytes = carry.length ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      const last = bytes.lastIndexOf(0x0a);
+      if (last === -1) {
+        carry = Buffer.from(bytes);
+        continue;
+      }
+      for (const line of bytes.subarray(0, last).toString('utf8').split('\n')) visit(line);
+      end = position - (bytes.length - last - 1);
+      carry = Buffer.from(bytes.subarray(last + 1));
+    }
+    return { kind: 'ok', from: start, end, rest: carry.toString('utf8') };
+  } catch (error) {
+    return { kind: 'bad', entry: false, problem: { file, problem: `cannot be read: ${describeError(error)}` } };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+const LINE_CHUNK_BYTES = 1024 * 1024;
+
+/**
  * A file of the project itself (package.json, pyproject.toml): read only when it is a regular
  * file whose real path is inside the project, so a link cannot bring outside content in.
  */

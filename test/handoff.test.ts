@@ -1,0 +1,167 @@
+/**
+ * The handoff as Claude Code's hooks drive it over several sessions: what counts as new
+ * after a Stop, one metrics row per session (resumed or not), and a summary that says only
+ * what the session did. Hook payloads go to the built CLI, as Claude Code sends them.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baton, configure, features, makeProject, type Project } from './helpers.js';
+
+const base = (project: Project, sessionId: string) => ({
+  session_id: sessionId,
+  transcript_path: project.file(`${sessionId}.jsonl`),
+  cwd: project.dir,
+  permission_mode: 'default',
+});
+
+function hook(project: Project, event: string, input: object) {
+  return baton(['hook', event], { cwd: project.dir, input: JSON.stringify(input) });
+}
+
+const sessionStart = (project: Project, sessionId: string, source = 'startup') => hook(project, 'SessionStart', { ...base(project, sessionId), hook_event_name: 'SessionStart', source });
+const stop = (project: Project, sessionId: string) => hook(project, 'Stop', { ...base(project, sessionId), hook_event_name: 'Stop', stop_hook_active: false });
+const preCompact = (project: Project, sessionId: string) => hook(project, 'PreCompact', { ...base(project, sessionId), hook_event_name: 'PreCompact', trigger: 'auto', custom_instructions: null });
+
+async function metricsRow(project: Project, sessionId: string) {
+  const metrics = (await baton(['metrics', '--json'], { cwd: project.dir })).json();
+  return metrics.sessions.find((row: { session_id: string }) => row.session_id === sessionId);
+}
+
+async function latestSummary(project: Project): Promise<string> {
+  const dir = project.file('.claude/progress/summaries');
+  const names = (await fs.readdir(dir)).sort();
+  const stats = await Promise.all(names.map(async (name) => ({ name, mtime: (await fs.stat(path.join(dir, name))).mtimeMs })));
+  return project.read(path.join('.claude/progress/summaries', stats.sort((a, b) => a.mtime - b.mtime).at(-1)!.name));
+}
+
+describe('after a Stop, anything the summary or the metrics would show is new', () => {
+  it('a decision, a blocker and a compression after a Stop reach the next handoff; with nothing new, nothing changes', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    expect(await latestSummary(project)).not.toContain('keep the API small');
+
+    await baton(['note', '--decision', 'keep the API small'], { cwd: project.dir });
+    await baton(['note', '--blocker', 'waiting on the design review'], { cwd: project.dir });
+    await preCompact(project, 's1');
+    expect((await stop(project, 's1')).exitCode).toBe(0);
+    const summary = await latestSummary(project);
+    expect(summary).toContain('- keep the API small');
+    expect(summary).toContain('- [ ] waiting on the design review');
+    expect(await metricsRow(project, 's1')).toMatchObject({ compressions: 1 });
+
+    const metrics = await project.read('.claude/progress/metrics.json');
+    expect((await stop(project, 's1')).exitCode).toBe(0);
+    expect(await project.read('.claude/progress/metrics.json')).toBe(metrics);
+    expect(await latestSummary(project)).toBe(summary);
+  });
+
+  it('an edit recorded after a Stop, and a feature added by hand to the list, are new', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    await project.write('src/new.js', 'export {};\n');
+    await hook(project, 'PostToolUse', { ...base(project, 's1'), hook_event_name: 'PostToolUse', tool_name: 'Write', tool_input: { file_path: project.file('src/new.js') }, tool_response: {}, tool_use_id: 't' });
+    await stop(project, 's1');
+    expect(await latestSummary(project)).toContain('- src/new.js');
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending'], ['b', 'pending']));
+    await stop(project, 's1');
+    expect(await latestSummary(project)).toContain('- Features remaining: 2');
+  });
+});
+
+describe('one metrics row per session', () => {
+  it('a resumed Claude Code session continues its row: what it completed before stays counted', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending'], ['b', 'pending']));
+    await configure(project, { test_command: 'true' });
+    await sessionStart(project, 's1');
+    await baton(['features', 'start', 'a'], { cwd: project.dir });
+    expect((await baton(['features', 'done', 'a'], { cwd: project.dir })).exitCode).toBe(0);
+    await stop(project, 's1');
+    const first = await metricsRow(project, 's1');
+    expect(first).toMatchObject({ features_completed: 1, health_checks_passed: 1 });
+
+    await sessionStart(project, 's2');
+    await stop(project, 's2');
+    await sessionStart(project, 's1', 'resume');
+    await baton(['features', 'start', 'b'], { cwd: project.dir });
+    await baton(['features', 'done', 'b'], { cwd: project.dir });
+    await stop(project, 's1');
+    const resumed = await metricsRow(project, 's1');
+    expect(resumed).toMatchObject({ started_at: first.started_at, features_completed: 2 });
+    expect(resumed.states_visited.slice(0, first.states_visited.length)).toEqual(first.states_visited);
+    expect(await metricsRow(project, 's2')).toMatchObject({ features_completed: 0 });
+    const rows = (await baton(['metrics', '--json'], { cwd: project.dir })).json().sessions;
+    expect(rows.map((row: { session_id: string }) => row.session_id)).toEqual(['s1', 's2']);
+  });
+
+  it('the health check of the next session entry is counted once, in the session whose entry ran it', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await sessionStart(project, 's1');
+    // s1 never hands off (the process was killed): s2's SessionStart closes its row.
+    await sessionStart(project, 's2');
+    expect(await metricsRow(project, 's1')).toMatchObject({ ended_by: 'never', health_checks_passed: 1 });
+    await stop(project, 's2');
+    expect(await metricsRow(project, 's2')).toMatchObject({ ended_by: 'handoff', health_checks_passed: 1 });
+    // A late Stop of s1 (its process outlived s2's start) does not take s2's check either.
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ health_checks_passed: 1 });
+  });
+});
+
+describe('the summary says what the session did', () => {
+  it('features imported as already passing are not completed by the session; back to pending lists only what it touched', async () => {
+    const project = await makeProject();
+    await configure(project, { test_command: 'true' });
+    await project.write('.claude/progress/feature-list.json', features(['old', 'pending'], ['kept', 'pending']));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    await sessionStart(project, 's2');
+    await project.write('import.json', features(['done-before', 'tested'], ['later', 'pending']));
+    expect((await baton(['features', 'import', 'import.json'], { cwd: project.dir })).exitCode).toBe(0);
+    await baton(['features', 'start', 'old'], { cwd: project.dir });
+    await baton(['features', 'done', 'old'], { cwd: project.dir });
+    await stop(project, 's2');
+    expect(await metricsRow(project, 's2')).toMatchObject({ features_completed: 1 });
+    const summary = await latestSummary(project);
+    const workDone = summary.split('## Work Done\n')[1]!.split('\n## ')[0]!;
+    expect(workDone.trim().split('\n')).toEqual(['- old (feature old) - Implemented and tested']);
+  });
+
+  it('the first session on a project lists no feature as back to pending', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending'], ['b', 'pending']));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    expect(await latestSummary(project)).toContain('## Work Done\n- No feature changed status\n');
+  });
+
+  it('files modified is a capped list with "and N more"; baton\'s own files are never recent files or changed', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await configure(project, { commit_on_end: true });
+    await sessionStart(project, 's1');
+    for (let index = 0; index < 40; index += 1) await project.write(`src/file-${String(index).padStart(2, '0')}.js`, `export const n = ${index};\n`);
+    await stop(project, 's1');
+    const summary = await latestSummary(project);
+    const files = summary.split('## Files Modified\n')[1]!.trim().split('\n');
+    expect(files.length).toBeLessThanOrEqual(21);
+    expect(files.at(-1)).toMatch(/^- and \d+ more$/);
+    expect(summary).not.toContain('.claude/progress');
+
+    // The handoff commit holds baton's files; then the app breaks. The next entry's recent files
+    // (from git) and what changed since health last passed are the project's, not baton's.
+    await project.write('index.js', 'module.exports = {;\n');
+    const report = (await baton(['entry', '--json'], { cwd: project.dir })).json();
+    expect(report.next_state).toBe('FIX_BROKEN');
+    expect(report.recent_files.length).toBeGreaterThan(0);
+    expect(report.recent_files.filter((file: string) => file.startsWith('.claude/progress/'))).toEqual([]);
+    expect(report.broken.diff_stat).toContain('src/file-00.js');
+    expect(report.broken.diff_stat).not.toContain('.claude/progress');
+  });
+});
