@@ -42,8 +42,23 @@ function time(args, cwd, input) {
   return median(samples);
 }
 
+/** A Claude Code transcript of about `megabytes` MB: assistant messages with usage, tool results between. */
+function writeTranscript(file, megabytes) {
+  const filler = 'x'.repeat(2000);
+  const lines = [];
+  for (let i = 0; lines.length * 2100 < megabytes * 1024 * 1024; i += 1) {
+    lines.push(JSON.stringify({ type: 'assistant', message: { id: `msg_${i}`, content: [{ type: 'text', text: filler }], usage: { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 300 } } }));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 const project = makeProject(50);
-execFileSync(process.execPath, [cli, 'entry', '--json'], { cwd: project, stdio: 'ignore' });
+const transcript = path.join(project, 'transcript.jsonl');
+writeTranscript(transcript, 33);
+const hookInput = (event, extra = {}) => JSON.stringify({ session_id: 'bench', transcript_path: transcript, cwd: project, hook_event_name: event, ...extra });
+execFileSync(process.execPath, [cli, 'hook', 'SessionStart'], { cwd: project, input: hookInput('SessionStart', { source: 'startup' }), stdio: ['pipe', 'ignore', 'inherit'] });
+// The first Stop reads the whole 33 MB transcript once; every later one only what was appended.
+execFileSync(process.execPath, [cli, 'hook', 'Stop'], { cwd: project, input: hookInput('Stop', { stop_hook_active: false }), stdio: ['pipe', 'ignore', 'inherit'] });
 // Claude Code's hook input for an edit, as it arrives on every tool call.
 // PostToolUse alternates between two files, so every call takes the write path.
 const toolCall = (event) => (i) =>
@@ -52,6 +67,7 @@ const cases = [
   ['node -e 0', ['-e', '0']],
   ['baton hook PreToolUse (healthy)', [cli, 'hook', 'PreToolUse'], toolCall('PreToolUse')],
   ['baton hook PostToolUse', [cli, 'hook', 'PostToolUse'], toolCall('PostToolUse')],
+  ['baton hook Stop (nothing new, 33 MB transcript)', [cli, 'hook', 'Stop'], hookInput('Stop', { stop_hook_active: false })],
   ['baton --help', [cli, '--help']],
   ['baton status --json', [cli, 'status', '--json']],
   ['baton entry --json (50 features)', [cli, 'entry', '--json']],
@@ -64,5 +80,5 @@ const baseline = median(results.get('node -e 0'));
 console.log(`runs per case: ${RUNS} x 3 rounds, median wall time, node ${process.version}, ${os.cpus().length} cpus`);
 for (const [name] of cases) {
   const ms = median(results.get(name));
-  console.log(`${name.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / baseline).toFixed(2)}x node -e 0`);
+  console.log(`${name.padEnd(48)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / baseline).toFixed(2)}x node -e 0`);
 }

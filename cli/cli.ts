@@ -7,6 +7,7 @@ import { BatonError, EXIT, UsageError, asIoError, describeError } from '../servi
 import { takeNotices } from '../services/storage/notices.js';
 import { refuseOutsideProject, resolveProjectDir, withPaths, type CommandContext } from './context.js';
 import { warn } from './output.js';
+import type { StdinRead } from './stdin.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -162,7 +163,7 @@ function commandIndex(argv: string[]): number {
   return -1;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], stdin: StdinRead | undefined): Promise<number> {
   const index = commandIndex(argv);
   const name = index === -1 ? undefined : argv[index];
   const spec = name ? COMMANDS[name] : undefined;
@@ -196,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
   const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
   if (spec.writesProject) refuseOutsideProject(projectDir);
   const command = await spec.load();
-  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir }));
+  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir, ...(stdin ? { stdin } : {}) }));
 }
 
 function report(thrown: unknown, json: boolean): number {
@@ -216,9 +217,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-export async function runCli(argv: string[]): Promise<void> {
+/** `stdin`: the hook input, when dist/hook-fast.js read it and handed the hook over. */
+export async function runCli(argv: string[], stdin?: StdinRead): Promise<void> {
   try {
-    process.exitCode = await main(argv);
+    process.exitCode = await main(argv, stdin);
   } catch (error) {
     process.exitCode = report(error, argv.includes('--json'));
   } finally {

@@ -6,6 +6,7 @@ import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project-root.js';
 import type { Session } from '../services/session.js';
 import type { TrustDecision } from '../services/trust.js';
+import type { StdinRead } from './stdin.js';
 
 export interface CommandContext {
   args: string[];
@@ -13,6 +14,8 @@ export interface CommandContext {
   json: boolean;
   projectDir: string;
   paths: ProjectPaths;
+  /** The hook input, already read by dist/hook-fast.js before it handed the hook over. */
+  stdin?: StdinRead;
 }
 
 export function resolveProjectDir(dir: string): string {

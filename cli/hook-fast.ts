@@ -1,7 +1,8 @@
 /**
- * The hooks that run on every tool call (PreToolUse, PostToolUse) or often (PreCompact),
- * bundled on their own into dist/hook-fast.js: one small file, no zod, xstate or execa.
- * The gate reads state.json's `health_status` and returns at once unless it is BROKEN.
+ * The hooks that run on every tool call (PreToolUse, PostToolUse) or often (PreCompact, and
+ * Stop / SessionEnd after every turn), bundled on their own into dist/hook-fast.js: one small
+ * file, no zod, xstate or execa. The gate reads state.json's `health_status` and returns at
+ * once unless it is BROKEN; Stop answers here when there is nothing new to hand off.
  *
  * Exit codes follow the hook contract: 2 blocks (the gate's refusal, stderr to the model);
  * anything else never blocks, so every other failure exits 1 with a message.
@@ -17,9 +18,15 @@ import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectRootAt } from '../services/project-root.js';
 import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/protected-paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
-import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookJson, type PostToolUseInput, type PreToolUseInput } from './hook-contract.js';
+import { gitStamp } from '../actors/git-stamp.js';
+import { checkHandoff, recordTokens } from '../services/handoff-check.js';
+import { checkHookInput, HookInputError, payloadCwd, type HookJson, type PostToolUseInput, type PreToolUseInput, type StopInput, readHookJson } from './hook-contract.js';
+import { readStdinToEnd, type StdinRead } from './stdin.js';
 
-export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact'] as const;
+export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd'] as const;
+
+/** The hooks answered here only when there is nothing to do; otherwise the full CLI runs them. */
+const HANDOFF_HOOKS: readonly string[] = ['Stop', 'SessionEnd'];
 
 const BLOCK = 2;
 const NON_BLOCKING_ERROR = 1;
@@ -116,6 +123,25 @@ export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'
 }
 
 /**
+ * Stop / SessionEnd with nothing new since the last handoff (the common case: Stop runs after
+ * every turn): done here. Only the transcript grew: its tokens are recorded here. Anything
+ * else, a bad input included, is the full handoff's (null).
+ */
+async function handOffIfCheap(paths: ProjectPaths, event: string, json: HookJson): Promise<number | null> {
+  let input: StopInput;
+  try {
+    input = checkHookInput(event as StopInput['hook_event_name'], json) as StopInput;
+  } catch {
+    return null;
+  }
+  const check = checkHandoff(paths, { ...(input.session_id !== undefined ? { sessionId: input.session_id } : {}), transcriptPath: input.transcript_path ?? null, gitStamp: () => gitStamp(paths.root) });
+  if (check.kind === 'nothing-new') return 0;
+  if (check.kind !== 'tokens-only') return null;
+  await recordTokens(paths, check);
+  return 0;
+}
+
+/**
  * The project of a hook: the directory Claude Code names (CLAUDE_PROJECT_DIR, or -C) when
  * it is a project; without one, the project around the payload's `cwd` (the agent's shell,
  * which follows its `cd`). Never the hook process's own directory. Null: no project.
@@ -126,13 +152,23 @@ export function hookProjectRoot(json: HookJson, named = process.env.CLAUDE_PROJE
   return cwd ? findProjectRoot(cwd) : null;
 }
 
-/** Entry point of dist/hook-fast.js, called from the CLI before anything else loads. */
-export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?: string): Promise<number> {
-  const json = readHookJson();
+/** What the full CLI needs to go on with a hook this file did not finish: the input it already read. */
+export interface HandOver {
+  stdin: StdinRead;
+}
+
+/**
+ * Entry point of dist/hook-fast.js, called from the CLI before anything else loads: the exit
+ * code, or a HandOver when the full CLI must run the hook (a handoff with something new).
+ */
+export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?: string): Promise<number | HandOver> {
+  const stdin = readStdinToEnd();
+  const json = readHookJson(stdin);
   const root = hookProjectRoot(json, namedRoot);
   // No project: no session to guard or record, and nothing may be created.
   if (root === null) return 0;
   const paths = projectPaths(root);
+  if (HANDOFF_HOOKS.includes(event)) return (await handOffIfCheap(paths, event, json).catch(() => null)) ?? { stdin };
   let code: number;
   if (event === 'PreToolUse') code = await preToolUse(paths, json);
   else {

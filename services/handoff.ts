@@ -3,7 +3,6 @@
  * summary and the metrics row are built from what was recorded (the event log, the
  * feature list, git), never guessed.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { countFeatures, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
@@ -14,12 +13,11 @@ import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
-import { handoffMark } from './handoff-mark.js';
+import { checkHandoff, handoffMark, recordTokens, transcriptTokens, type HandoffCheckOptions } from './handoff-check.js';
 import {
   newSessionRecord,
   readMetrics,
   readSessionRecord,
-  readTranscriptTokens,
   updateSessionRecord,
   upsertMetrics,
   type MetricsRow,
@@ -27,7 +25,6 @@ import {
 } from './session-record.js';
 import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
-import { isInside } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 import type { StateFile } from './state-file.js';
 
@@ -215,17 +212,6 @@ export function summaryFile(paths: ProjectPaths, record: SessionRecord): string 
   return path.join(paths.summaries, `session_${stamp}_${record.session_id.slice(0, 8)}.md`);
 }
 
-/**
- * A transcript path remembered in session.json, which a clone can carry: used only when it is
- * where Claude Code keeps transcripts, so a clone cannot make baton read a file of its choosing.
- * (A path in the hook's own input comes from Claude Code and is used as it is.)
- */
-function claudeTranscript(file: string | null): string | null {
-  if (!file) return null;
-  const projects = path.join(process.env.CLAUDE_CONFIG_DIR || path.join(os.homedir(), '.claude'), 'projects');
-  return file.endsWith('.jsonl') && isInside(projects, path.resolve(file)) ? file : null;
-}
-
 export interface EndOutcome {
   ended: boolean;
   /** Why nothing was done, when nothing was. */
@@ -239,56 +225,12 @@ export interface EndOutcome {
   dirtyState: boolean;
 }
 
-export interface EndOptions {
+export interface EndOptions extends HandoffCheckOptions {
   now: Date;
   by: string;
-  /** The Claude Code session the hook speaks for: a Stop from a session that is no longer the current one hands nothing off. */
-  sessionId?: string;
-  transcriptPath?: string | null;
   git: (since: string | null) => Promise<GitFacts>;
-  /** A stamp of what git would report (actors/git-stamp.ts), for the nothing-new check. */
-  gitStamp: () => string;
   /** Commit the pending work with the handoff's files (config commit_on_end): the commit made, if any, and why. */
   commit?: (message: string) => Promise<{ sha: string | null; detail: string }>;
-}
-
-/** Where the session's transcript is: the hook's word for it, else the one remembered when it is Claude Code's. */
-function transcriptOf(record: SessionRecord, given: string | null | undefined): string | null {
-  return given ?? claudeTranscript(record.transcript_path);
-}
-
-export type HandoffCheck =
-  | { kind: 'no-session'; record: null }
-  | { kind: 'nothing-new'; record: SessionRecord; reason: string }
-  | { kind: 'tokens-only'; record: SessionRecord; transcript: NonNullable<SessionRecord['transcript_read']> }
-  | { kind: 'hand-off'; record: SessionRecord; transcript: SessionRecord['transcript_read'] };
-
-/**
- * Whether a handoff has anything to do, reading no more than it must: the mark (a stat per
- * file) and the transcript's new lines. Runs in the Stop hook's fast path too (no zod, no xstate).
- */
-export function checkHandoff(paths: ProjectPaths, options: Pick<EndOptions, 'sessionId' | 'transcriptPath' | 'gitStamp'>): HandoffCheck {
-  const record = readSessionRecord(paths);
-  if (!record) return { kind: 'no-session', record: null };
-  if (options.sessionId !== undefined && options.sessionId !== record.session_id) {
-    return { kind: 'nothing-new', record, reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
-  }
-  const transcriptPath = transcriptOf(record, options.transcriptPath);
-  const transcript = transcriptPath ? readTranscriptTokens(transcriptPath, record.transcript_read) : record.transcript_read;
-  const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(paths, record, options.gitStamp());
-  if (!handedOff) return { kind: 'hand-off', record, transcript };
-  if (!transcript || transcript.tokens === record.tokens_used) {
-    return { kind: 'nothing-new', record, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since` };
-  }
-  return { kind: 'tokens-only', record, transcript };
-}
-
-/** Only the transcript grew: the tokens go into the record and the metrics row; the summary does not show them. */
-export async function recordTokens(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'tokens-only' }>): Promise<void> {
-  const { transcript } = check;
-  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, tokens_used: transcript.tokens, transcript_read: transcript } : current));
-  const row = readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id);
-  if (row) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
 }
 
 /**
@@ -307,7 +249,8 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
     await recordTokens(paths, check);
     return { ended: false, reason: `session ${check.record.session_id} already handed off at ${check.record.ended_at}; only its token count changed (${check.transcript.tokens})`, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
   }
-  const { record, transcript } = check;
+  const { record } = check;
+  const transcript = transcriptTokens(record, options.transcriptPath);
   const endRevision = state?.revision ?? record.start_revision;
   const ended = (await updateSessionRecord(paths, (current) =>
     current && current.session_id === record.session_id

@@ -73,6 +73,38 @@ describe('after a Stop, anything the summary or the metrics would show is new', 
   });
 });
 
+describe('the transcript is read once: each Stop reads only what was appended', () => {
+  const usage = (id: string, input_tokens: number) => `${JSON.stringify({ type: 'assistant', message: { id, usage: { input_tokens, output_tokens: 0 } } })}\n`;
+
+  it('appended lines add up (a split message once); lines read before are not read again; a replaced, shorter transcript is read anew', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    const transcript = project.file('s1.jsonl');
+    await fs.writeFile(transcript, usage('m1', 100) + usage('m1', 100));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ tokens_used: 100 });
+    const summary = await latestSummary(project);
+
+    // Only the transcript grew: the row's tokens follow, the summary (which shows no tokens) stays.
+    await fs.appendFile(transcript, usage('m2', 20) + usage('m2', 20));
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ tokens_used: 120 });
+    expect(await latestSummary(project)).toBe(summary);
+
+    // The lines already counted are rewritten (same length, other numbers): they are not read again.
+    const text = await fs.readFile(transcript, 'utf8');
+    await fs.writeFile(transcript, text.replace('"input_tokens":100', '"input_tokens":900') + usage('m3', 3));
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ tokens_used: 123 });
+
+    // A new, shorter transcript in its place is counted from its start.
+    await fs.writeFile(transcript, usage('m9', 7));
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ tokens_used: 7 });
+  });
+});
+
 describe('one metrics row per session', () => {
   it('a resumed Claude Code session continues its row: what it completed before stays counted', async () => {
     const project = await makeProject();

@@ -53,8 +53,13 @@ export async function run(context: CommandContext): Promise<number> {
   }
   // -C names the project as CLAUDE_PROJECT_DIR does; the process's own directory never does.
   const named = context.options.dir ? context.projectDir : undefined;
-  if ((FAST_HOOKS as readonly string[]).includes(event)) return runFastHook(event as (typeof FAST_HOOKS)[number], named);
-  const json = readHookJson();
+  let stdin = context.stdin;
+  if (!stdin && (FAST_HOOKS as readonly string[]).includes(event)) {
+    const fast = await runFastHook(event as (typeof FAST_HOOKS)[number], named);
+    if (typeof fast === 'number') return fast;
+    stdin = fast.stdin;
+  }
+  const json = readHookJson(stdin);
   const root = hookProjectRoot(json, named);
   if (root === null) {
     // No project: nothing to start or hand off, and nothing may be created.

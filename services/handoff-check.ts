@@ -1,0 +1,94 @@
+/**
+ * Whether a handoff has anything to do. Stop runs after every turn, so this is cheap: the mark
+ * of what the last handoff was built from (a stat per file and the session record's counters,
+ * no parsing, no git process) and the transcript's appended lines. No zod and no xstate: the
+ * Stop hook answers "nothing new" from dist/hook-fast.js.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { gateRefusalsFile } from './gate-refusals.js';
+import type { ProjectPaths } from './paths.js';
+import { readMetrics, readSessionRecord, readTranscriptTokens, updateSessionRecord, upsertMetrics, type SessionRecord } from './session-record.js';
+import { isInside } from './storage/read.js';
+import { ownFileStats } from './storage/write.js';
+
+export interface HandoffCheckOptions {
+  /** The Claude Code session the hook speaks for: a Stop from a session that is no longer the current one hands nothing off. */
+  sessionId?: string;
+  transcriptPath?: string | null;
+  /** A stamp of what git would report (actors/git-stamp.ts). */
+  gitStamp: () => string;
+}
+
+/** Size and modification time: any write to the file changes one of them. */
+function ownStamp(paths: ProjectPaths, file: string): string {
+  const stats = ownFileStats(paths, file);
+  return stats ? `${stats.size}@${stats.mtimeMs}` : '-';
+}
+
+/**
+ * What a handoff was built from, as one string: the summary and the metrics row change only
+ * when it does. Tokens are not in it: the transcript grows every turn and is read on its own.
+ * `gitStamp` stands for what git would report (commits, the index), from the caller: the
+ * state file carries the machine (features, health), the others what the session recorded.
+ */
+export function handoffMark(paths: ProjectPaths, record: SessionRecord, gitStamp: string): string {
+  const files = [paths.state, paths.features, paths.fileHistory, gateRefusalsFile(paths)].map((file) => ownStamp(paths, file));
+  const counters = [record.decisions.length, record.blockers.length, record.compressions.manual, record.compressions.auto];
+  return [...files, counters.join(','), gitStamp].join('|');
+}
+
+/**
+ * A transcript path remembered in session.json, which a clone can carry: used only when it is
+ * where Claude Code keeps transcripts, so a clone cannot make baton read a file of its choosing.
+ * (A path in the hook's own input comes from Claude Code and is used as it is.)
+ */
+function claudeTranscript(file: string | null): string | null {
+  if (!file) return null;
+  const projects = path.join(process.env.CLAUDE_CONFIG_DIR || path.join(os.homedir(), '.claude'), 'projects');
+  return file.endsWith('.jsonl') && isInside(projects, path.resolve(file)) ? file : null;
+}
+
+/**
+ * The session's tokens, reading only what the transcript appended since the last read: from
+ * the hook's transcript path, else the one remembered when it is Claude Code's. Null: none to read.
+ */
+export function transcriptTokens(record: SessionRecord, given: string | null | undefined): SessionRecord['transcript_read'] {
+  const transcriptPath = given ?? claudeTranscript(record.transcript_path);
+  return transcriptPath ? readTranscriptTokens(transcriptPath, record.transcript_read) : record.transcript_read;
+}
+
+export type HandoffCheck =
+  | { kind: 'no-session'; record: null }
+  | { kind: 'nothing-new'; record: SessionRecord; reason: string }
+  | { kind: 'tokens-only'; record: SessionRecord; transcript: NonNullable<SessionRecord['transcript_read']> }
+  | { kind: 'hand-off'; record: SessionRecord };
+
+/**
+ * Whether a handoff has anything to do, reading no more than it must: the mark (a stat per
+ * file) and the transcript's new lines. Runs in the Stop hook's fast path too (no zod, no xstate).
+ */
+export function checkHandoff(paths: ProjectPaths, options: HandoffCheckOptions): HandoffCheck {
+  const record = readSessionRecord(paths);
+  if (!record) return { kind: 'no-session', record: null };
+  if (options.sessionId !== undefined && options.sessionId !== record.session_id) {
+    return { kind: 'nothing-new', record, reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
+  }
+  const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(paths, record, options.gitStamp());
+  // Not handed off since the last change: the handoff reads the transcript itself, once.
+  if (!handedOff) return { kind: 'hand-off', record };
+  const transcript = transcriptTokens(record, options.transcriptPath);
+  if (!transcript || transcript.tokens === record.tokens_used) {
+    return { kind: 'nothing-new', record, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since` };
+  }
+  return { kind: 'tokens-only', record, transcript };
+}
+
+/** Only the transcript grew: the tokens go into the record and the metrics row; the summary does not show them. */
+export async function recordTokens(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'tokens-only' }>): Promise<void> {
+  const { transcript } = check;
+  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, tokens_used: transcript.tokens, transcript_read: transcript } : current));
+  const row = readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id);
+  if (row) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
+}
+
