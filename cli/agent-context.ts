@@ -1,6 +1,7 @@
 /** What SessionStart tells the agent: short and specific, built from the entry report. */
 import path from 'node:path';
 import type { EntryReport } from '../services/entry-report.js';
+import { describeAge } from '../services/recent-health.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { readOwnText } from '../services/storage/read.js';
 import { nextStep } from './commands/entry.js';
@@ -20,7 +21,9 @@ function summaryNextSteps(paths: ProjectPaths, file: string): string[] {
 export async function buildAgentContext(paths: ProjectPaths, report: EntryReport): Promise<string> {
   const lines: string[] = [];
   const counts = report.features;
-  lines.push(`baton (session state for ${paths.root}): ${report.next_state} - ${report.reason}. Health: ${report.health_status}${report.health?.detail ? ` (${report.health.detail})` : ''}. Features: ${counts.done}/${counts.total} done.`);
+  const kept = report.health_kept ? `; checked ${describeAge(report.health_kept.age_seconds)}, not run again (\`baton entry\` runs it)` : '';
+  const health = report.health?.detail || kept ? ` (${report.health?.detail ?? ''}${kept})` : '';
+  lines.push(`baton (session state for ${paths.root}): ${report.next_state} - ${report.reason}. Health: ${report.health_status}${health}. Features: ${counts.done}/${counts.total} done.`);
   if (report.recovered) lines.push(`Recovered: ${report.recovered.detail}; restored ${report.recovered.restoredState} from ${report.recovered.restoredFrom}.`);
   if (report.broken) {
     lines.push('The app is BROKEN. Do not start feature work: edits to protected paths are blocked until the health check passes.');

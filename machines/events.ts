@@ -51,7 +51,8 @@ export const schemasAgreeWithEvents: { [K in UserEventType]: Agrees<K> } = {
 
 /** Events only baton itself sends: the entry protocol, and the feature list read from disk. */
 export type SystemEvent =
-  | { type: 'SESSION_ENTRY'; maxRetries?: number; skipHealthCheck?: boolean }
+  /** keepRecentHealth: the last health check is recent (the caller knows the clock): keep its verdict, run nothing. */
+  | { type: 'SESSION_ENTRY'; maxRetries?: number; skipHealthCheck?: boolean; keepRecentHealth?: boolean }
   | { type: 'FEATURES_SYNCED'; features: FeatureProgress[] | null };
 
 export type SessionEvent = UserEvent | SystemEvent;

@@ -40,6 +40,8 @@ export interface SessionContext {
   lastCommit: CommitReport | null;
   /** Set by `baton entry --force` for that one entry. */
   skipHealthCheck: boolean;
+  /** Set for one entry whose caller found the last health check recent (SessionStart after a compaction). */
+  keepRecentHealth: boolean;
 }
 
 export interface SessionInput {
@@ -61,6 +63,7 @@ export function initialContext(input: SessionInput = {}): SessionContext {
     lastTestRun: null,
     lastCommit: null,
     skipHealthCheck: false,
+    keepRecentHealth: false,
   };
 }
 
@@ -145,6 +148,7 @@ export const sessionMachine = setup({
       return feature !== undefined && feature.retries + 1 >= context.maxRetries;
     },
     shouldSkipHealthCheck: ({ context }) => context.skipHealthCheck,
+    hasRecentHealth: ({ context }) => context.keepRecentHealth && context.health !== null,
     healthCheckPassed: (_, params: HealthReport) => params.status === 'HEALTHY',
     isForcedFix: ({ event }) => event.type === 'HEALTH_FIXED' && event.force === true,
     testsNotConfigured: (_, params: TestRunReport) => params.outcome === 'not_configured',
@@ -155,7 +159,7 @@ export const sessionMachine = setup({
     rememberResumeState: assign((_, params: { state: ResumableState | null }) => ({ resumeState: params.state })),
     applyEntryOptions: assign(({ context, event }) => {
       if (event.type !== 'SESSION_ENTRY') return {};
-      return { maxRetries: event.maxRetries ?? context.maxRetries, skipHealthCheck: event.skipHealthCheck ?? false };
+      return { maxRetries: event.maxRetries ?? context.maxRetries, skipHealthCheck: event.skipHealthCheck ?? false, keepRecentHealth: event.keepRecentHealth ?? false };
     }),
     syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { features: event.features } : {})),
     assignLoadedFeatures: assign((_, params: FeatureListReport) => ({ features: params.features })),
@@ -175,6 +179,7 @@ export const sessionMachine = setup({
         breakageUnresolved: false,
       };
     }),
+    keepHealth: assign({ keepRecentHealth: false }),
     markBreakageUnresolved: assign({ breakageUnresolved: true }),
     assignGit: assign((_, params: GitContext) => ({ git: params })),
     assignLoadedContext: assign((_, params: LoadedContext) => ({ loaded: params })),
@@ -269,7 +274,11 @@ export const sessionMachine = setup({
               initial: 'choosing',
               states: {
                 choosing: {
-                  always: [{ guard: 'shouldSkipHealthCheck', target: 'done', actions: 'markHealthSkipped' }, { target: 'running' }],
+                  always: [
+                    { guard: 'shouldSkipHealthCheck', target: 'done', actions: 'markHealthSkipped' },
+                    { guard: 'hasRecentHealth', target: 'done', actions: 'keepHealth' },
+                    { target: 'running' },
+                  ],
                 },
                 running: {
                   invoke: {

@@ -31,6 +31,13 @@ export const projectConfigSchema = z
       .partial()
       .optional(),
     max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
+    health_check_reuse_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)
+      .optional()
+      .describe('After a compaction, /clear or resume, SessionStart keeps a health check younger than this instead of running it (and the dev environment check) again (default 600, 0 = always run); `baton entry` always runs it'),
     checkpoint_interval_seconds: z.number().int().min(0).max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
     commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
     commit_on_end: z.boolean().optional().describe('Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default false)'),
@@ -53,6 +60,7 @@ export interface ResolvedConfig {
   timeouts: { health_check: number; smoke_test: number; full_test: number };
   maxRetries: number;
   checkpointIntervalSeconds: number;
+  healthCheckReuseSeconds: number;
   /** What baton's commits take (commit_exclude, commit_max_files). */
   commitScope: { exclude: string[]; maxNewFiles: number };
   /** Fields baton does not know (kept in the file, reported so typos show up). */
@@ -74,6 +82,7 @@ export function resolveConfig(raw: ProjectConfig, text: string | null, warnings:
     },
     maxRetries: raw.max_retries ?? 3,
     checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? 300,
+    healthCheckReuseSeconds: raw.health_check_reuse_seconds ?? 600,
     commitScope: { exclude: raw.commit_exclude ?? [], maxNewFiles: raw.commit_max_files ?? 200 },
     unknownFields: Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key)),
     warnings,

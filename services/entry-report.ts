@@ -10,6 +10,7 @@ import { skillFor } from '../machines/skills.js';
 import type { ResolvedConfig } from './config.js';
 import type { FeatureList } from './feature-list.js';
 import { displayPath, type ProjectPaths } from './paths.js';
+import type { KeptHealth } from './recent-health.js';
 import type { ChangeOutcome, Recovery } from './session.js';
 
 export type FeatureStatusSummary = 'NO_FEATURE_LIST' | 'HAS_PENDING_FEATURES' | 'ALL_COMPLETE';
@@ -25,6 +26,8 @@ export interface EntryReport {
   revision: number;
   skill: string;
   health: HealthReport | null;
+  /** Set when this entry kept an earlier check instead of running one (SessionStart after a compaction, /clear, resume). */
+  health_kept: KeptHealth | null;
   config: { found: boolean; file: string; unknown_fields: string[] };
   git: { is_repo: boolean; branch: string | null; recent_commits: Commit[]; warnings: string[] };
   project_markers: string[];
@@ -76,7 +79,14 @@ export function waysOut(lastHealthyCommit: string | null, health: HealthReport |
   ];
 }
 
-export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, config: ResolvedConfig, list: FeatureList | null, trust: { trusted: boolean; message: string }): EntryReport {
+export function buildEntryReport(
+  outcome: ChangeOutcome,
+  paths: ProjectPaths,
+  config: ResolvedConfig,
+  list: FeatureList | null,
+  trust: { trusted: boolean; message: string },
+  kept: KeptHealth | null = null,
+): EntryReport {
   const context = outcome.snapshot.context;
   const state = outcome.after.state;
   const counts = countFeatures(context.features);
@@ -97,6 +107,7 @@ export function buildEntryReport(outcome: ChangeOutcome, paths: ProjectPaths, co
     revision: outcome.after.revision,
     skill: skillFor(state),
     health: context.health,
+    health_kept: kept,
     config: { found: config.exists, file: displayPath(paths, paths.config), unknown_fields: config.unknownFields },
     git: { is_repo: git?.isRepo ?? false, branch: git?.branch ?? null, recent_commits: git?.commits ?? [], warnings: git?.warnings ?? [] },
     project_markers: git?.markers ?? [],

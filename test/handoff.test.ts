@@ -197,3 +197,48 @@ describe('the summary says what the session did', () => {
     expect(report.broken.diff_stat).not.toContain('.claude/progress');
   });
 });
+
+describe('SessionStart after a compaction, /clear or resume keeps a recent health check', () => {
+  const runs = async (project: Project) => (await project.read('health-runs.txt')).trim().split('\n').length;
+
+  it('says how old the check is and runs nothing; `baton entry`, a new session and an old check run it', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await configure(project, { health_check: 'echo run >> health-runs.txt' });
+    await sessionStart(project, 's1');
+    expect(await runs(project)).toBe(1);
+
+    for (const source of ['compact', 'clear', 'resume']) {
+      const result = await sessionStart(project, 's1', source);
+      const context: string = JSON.parse(result.stdout).hookSpecificOutput.additionalContext;
+      expect(context).toMatch(/Health: HEALTHY \(.*checked \d+ s ago, not run again \(`baton entry` runs it\)\)/);
+    }
+    expect(await runs(project)).toBe(1);
+    expect(await metricsRow(project, 's1')).toBeUndefined();
+    await stop(project, 's1');
+    expect(await metricsRow(project, 's1')).toMatchObject({ health_checks_passed: 1 });
+
+    expect((await baton(['entry'], { cwd: project.dir })).stdout).toMatch(/Health check: OK \(.*\d+ ms\)/);
+    expect(await runs(project)).toBe(2);
+    await sessionStart(project, 's2', 'startup');
+    expect(await runs(project)).toBe(3);
+
+    // health_check_reuse_seconds: 0 keeps nothing.
+    await configure(project, { health_check: 'echo run >> health-runs.txt', health_check_reuse_seconds: 0 });
+    await sessionStart(project, 's2', 'compact');
+    expect(await runs(project)).toBe(4);
+  });
+
+  it('a broken verdict is kept too: the session stays in FIX_BROKEN and the gate keeps guarding', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await configure(project, { health_check: 'echo run >> health-runs.txt; exit 1' });
+    await sessionStart(project, 's1');
+    const context: string = JSON.parse((await sessionStart(project, 's1', 'compact')).stdout).hookSpecificOutput.additionalContext;
+    expect(context).toContain('FIX_BROKEN');
+    expect(context).toContain('The app is BROKEN');
+    expect(await runs(project)).toBe(1);
+    const write = { ...base(project, 's1'), hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: project.file('src/app.js'), content: 'x' }, tool_use_id: 't' };
+    expect((await hook(project, 'PreToolUse', write)).exitCode).toBe(2);
+  });
+});

@@ -162,6 +162,29 @@ describe('leaving FIX_BROKEN needs evidence', () => {
     expect(snapshot.context).toMatchObject({ breakageUnresolved: false, lastHealthyCommit: 'old' });
   });
 
+  it('an entry that keeps a recent check runs none and decides on its verdict; with no verdict yet it runs one', async () => {
+    const { machine, pending } = controllableMachine();
+    const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
+    const actor = createActor(machine, { input: {}, snapshot: machine.getPersistedSnapshot(start) as never }).start();
+    actor.send({ type: 'SESSION_ENTRY', keepRecentHealth: true });
+    expect(pending.has('healthCheck')).toBe(false);
+    pending.get('gitContext')!.resolve(git);
+    await tick();
+    pending.get('featureList')!.resolve({ features: list('pending') });
+    await tick();
+    pending.get('sessionContext')!.resolve(loaded);
+    await tick();
+    expect(actor.getSnapshot().value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+    expect(actor.getSnapshot().context).toMatchObject({ health: brokenAt.context.health, keepRecentHealth: false });
+    actor.stop();
+
+    const fresh = controllableMachine();
+    const first = createActor(fresh.machine, { input: {} }).start();
+    first.send({ type: 'SESSION_ENTRY', keepRecentHealth: true });
+    expect(fresh.pending.has('healthCheck')).toBe(true);
+    first.stop();
+  });
+
   it('entry --force (skip the check once) leaves FIX_BROKEN and ends the breakage', async () => {
     const { machine, pending } = controllableMachine();
     const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
@@ -254,6 +277,7 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
     { type: 'HEALTH_FIXED', force: true, reason: 'checked by hand' },
     { type: 'RUN_TESTS' },
     { type: 'SESSION_ENTRY', skipHealthCheck: true },
+    { type: 'SESSION_ENTRY', keepRecentHealth: true },
     ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, features: pendingTwo }] : []),
     ...perFeature,
     ...done('gitContext', git),

@@ -2,6 +2,7 @@ import { ensureProgressGitignore } from '../../services/commit-scope.js';
 import { buildEntryReport, type EntryReport } from '../../services/entry-report.js';
 import { loadFeatureList } from '../../services/feature-list.js';
 import { beginSession } from '../../services/handoff.js';
+import { chooseEntryHealthCheck, describeAge } from '../../services/recent-health.js';
 import { applyEvent } from '../../services/session.js';
 import { takeNotices } from '../../services/storage/notices.js';
 import { ensureOwnDir } from '../../services/storage/write.js';
@@ -18,9 +19,9 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
 export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
   await prepareDirectories(context);
   const session = await openSession(context);
-  const skipHealthCheck = Boolean(context.options.force);
-  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...(skipHealthCheck ? { skipHealthCheck } : {}) }, 'entry');
-  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust);
+  const health = chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force) });
+  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...health.options }, 'entry');
+  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust, health.kept);
   const started = await beginSession(context.paths, {
     ...agentSession,
     startRevision: outcome.after.revision - 1,
@@ -66,7 +67,7 @@ function printReport(report: EntryReport): void {
   if (report.missing_env.length) println(`         Environment: ${failed(`not set: ${report.missing_env.join(', ')}`)}`);
   const health = report.health;
   if (!health || health.status === 'UNKNOWN') println(`  [4/4] Health check: ${skip(health?.detail ?? 'no health check configured')}`);
-  else if (health.status === 'HEALTHY') println(`  [4/4] Health check: ${ok(`${health.detail}, ${health.durationMs ?? 0} ms`)}`);
+  else if (health.status === 'HEALTHY') println(`  [4/4] Health check: ${ok(`${health.detail}, ${report.health_kept ? `checked ${describeAge(report.health_kept.age_seconds)}, kept` : `${health.durationMs ?? 0} ms`}`)}`);
   else {
     println(`  [4/4] Health check: ${failed(health.detail)}`);
     println('');

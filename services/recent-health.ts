@@ -1,0 +1,41 @@
+/**
+ * SessionStart after a compaction, `/clear` or a resume: the agent lost its context, not the
+ * app its health, so a check that ran minutes ago is kept rather than run again (with the dev
+ * environment check it includes). `baton entry`, and a new session, always run it.
+ */
+import type { HealthReport } from '../machines/observations.js';
+import type { SessionContext } from '../machines/session.js';
+import { readStateFile, type Session } from './session.js';
+
+/** The SessionStart sources that continue a session whose entry already ran. */
+const CONTINUING_SOURCES = new Set(['compact', 'clear', 'resume']);
+
+/** Verdicts of a check that ran; a skipped, forced, reported or failed-to-run one is no reason not to run it. */
+const CHECKED_SOURCES = new Set<HealthReport['source']>(['configured', 'node', 'python', 'git']);
+
+export interface KeptHealth {
+  checked_at: string;
+  age_seconds: number;
+}
+
+/** The last check, when this entry may keep it: a continuing session, a real check, younger than `maxAgeSeconds`. */
+function healthToKeep(source: string, health: HealthReport | null | undefined, now: Date, maxAgeSeconds: number): KeptHealth | null {
+  if (!CONTINUING_SOURCES.has(source) || !health?.checkedAt || !CHECKED_SOURCES.has(health.source)) return null;
+  const ageSeconds = Math.round((now.getTime() - Date.parse(health.checkedAt)) / 1000);
+  return ageSeconds >= 0 && ageSeconds < maxAgeSeconds ? { checked_at: health.checkedAt, age_seconds: ageSeconds } : null;
+}
+
+/** How this entry treats the health check: skip it (--force), keep a recent one, or run it (no options). */
+export function chooseEntryHealthCheck(session: Session, entry: { source: string; force: boolean }): { options: { skipHealthCheck?: true; keepRecentHealth?: true }; kept: KeptHealth | null } {
+  if (entry.force) return { options: { skipHealthCheck: true }, kept: null };
+  const now = session.now();
+  const state = readStateFile(session.paths, now);
+  const last = state.kind === 'ok' ? (state.state.snapshot.context as Partial<SessionContext>).health : null;
+  const kept = healthToKeep(entry.source, last, now, session.config.healthCheckReuseSeconds);
+  return { options: kept ? { keepRecentHealth: true } : {}, kept };
+}
+
+/** "42 s ago", "7 min ago": how old a kept check is, for people and agents. */
+export function describeAge(seconds: number): string {
+  return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
