@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { EntryReport } from '../services/entry-report.js';
 import { describeAge } from '../services/recent-health.js';
+import { oneLine, oneLineStrings } from '../services/utils/one-line.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { readOwnText } from '../services/storage/read.js';
 import { nextStep } from './commands/entry.js';
@@ -14,11 +15,16 @@ function summaryNextSteps(paths: ProjectPaths, file: string): string[] {
   const section = text.split(/^## Next Session\s*$/m)[1]?.split(/^## /m)[0] ?? '';
   return section
     .split('\n')
-    .map((line) => line.trim())
+    .map((line) => oneLine(line.trim()))
     .filter((line) => /^\d+\.\s/.test(line));
 }
 
-export async function buildAgentContext(paths: ProjectPaths, report: EntryReport): Promise<string> {
+/**
+ * The context, line by line. Every value in the report is one-lined first: a path, a feature
+ * description or a warning from a clone's files can never start a line of its own.
+ */
+export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryReport): Promise<string> {
+  const report = oneLineStrings(entryReport);
   const lines: string[] = [];
   const counts = report.features;
   const kept = report.health_kept ? `; checked ${describeAge(report.health_kept.age_seconds)}, not run again (\`baton entry\` runs it)` : '';
@@ -27,7 +33,8 @@ export async function buildAgentContext(paths: ProjectPaths, report: EntryReport
   if (report.recovered) lines.push(`Recovered: ${report.recovered.detail}; restored ${report.recovered.restoredState} from ${report.recovered.restoredFrom}.`);
   if (report.broken) {
     lines.push('The app is BROKEN. Do not start feature work: edits to protected paths are blocked until the health check passes.');
-    if (report.broken.diff_stat) lines.push(`Changed since health last passed:\n${report.broken.diff_stat.split('\n').slice(-8).join('\n')}`);
+    const diffStat = entryReport.broken?.diff_stat;
+    if (diffStat) lines.push(`Changed since health last passed:\n${diffStat.split('\n').slice(-8).map(oneLine).join('\n')}`);
     lines.push(`Ways out:\n${report.broken.ways_out.map((way, index) => `${index + 1}. ${way}`).join('\n')}`);
   }
   lines.push(`Do now: ${nextStep(report)}`);

@@ -26,6 +26,7 @@ import {
 import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
 import { writeOwnFile } from './storage/write.js';
+import { oneLine } from './utils/one-line.js';
 import type { StateFile } from './state-file.js';
 
 export interface GitFacts {
@@ -147,7 +148,7 @@ const SUMMARY_LIST_LIMIT = 20;
 
 const bullet = (items: string[], empty: string) => {
   if (!items.length) return `- ${empty}`;
-  const shown = items.slice(0, SUMMARY_LIST_LIMIT).map((item) => `- ${item}`);
+  const shown = items.slice(0, SUMMARY_LIST_LIMIT).map((item) => `- ${oneLine(item)}`);
   if (items.length > SUMMARY_LIST_LIMIT) shown.push(`- and ${items.length - SUMMARY_LIST_LIMIT} more`);
   return shown.join('\n');
 };
@@ -183,7 +184,7 @@ Session ${record.session_id} (${record.source}), ${record.started_at} to ${recor
 
 ## State
 - Final state: ${state?.state ?? 'unknown'}
-- Health status: ${state?.health_status ?? 'UNKNOWN'}${context?.health?.detail ? ` (${context.health.detail})` : ''}
+- Health status: ${state?.health_status ?? 'UNKNOWN'}${context?.health?.detail ? ` (${oneLine(context.health.detail)})` : ''}
 - Features completed: ${counts.done}
 - Features remaining: ${counts.open}
 
@@ -197,10 +198,10 @@ ${bullet(git.commits.map((commit) => `${commit.hash}: ${commit.subject}`), 'None
 ${bullet(record.decisions, 'None recorded (`baton note --decision "..."`)')}
 
 ## Blockers
-${record.blockers.length ? record.blockers.map((blocker) => `- [ ] ${blocker}`).join('\n') : '- None recorded (`baton note --blocker "..."`)'}
+${record.blockers.length ? record.blockers.map((blocker) => `- [ ] ${oneLine(blocker)}`).join('\n') : '- None recorded (`baton note --blocker "..."`)'}
 
 ## Next Session
-${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}
+${steps.map((step, index) => `${index + 1}. ${oneLine(step)}`).join('\n')}
 
 ## Files Modified
 ${bullet(files, 'None')}

@@ -4,6 +4,7 @@ import { loadFeatureList } from '../../services/feature-list.js';
 import { beginSession } from '../../services/handoff.js';
 import { chooseEntryHealthCheck, describeAge } from '../../services/recent-health.js';
 import { applyEvent } from '../../services/session.js';
+import { oneLine, oneLineStrings } from '../../services/utils/one-line.js';
 import { takeNotices } from '../../services/storage/notices.js';
 import { ensureOwnDir } from '../../services/storage/write.js';
 import { openSession, type CommandContext } from '../context.js';
@@ -45,7 +46,10 @@ const ok = (text: string) => `${paint('OK', 'green')} (${text})`;
 const skip = (text: string) => `${paint('SKIP', 'yellow')} (${text})`;
 const failed = (text: string) => `${paint('FAILED', 'red')} (${text})`;
 
-function printReport(report: EntryReport): void {
+/** The report for a terminal: every value one-lined (a clone's paths and descriptions cannot add lines or escape codes); the multi-line outputs line by line. */
+function printReport(entryReport: EntryReport): void {
+  const report = oneLineStrings(entryReport);
+  const linesOf = (text: string) => text.split('\n').map(oneLine);
   println(paint('=== SESSION ENTRY PROTOCOL ===', 'bold'));
   if (report.recovered) {
     const r = report.recovered;
@@ -73,14 +77,14 @@ function printReport(report: EntryReport): void {
     println('');
     println(paint('  APP IS BROKEN - fix it before starting new work', 'red'));
     if (health.command) println(`  Health command: ${health.command}`);
-    if (health.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`    | ${line}`, 'dim'));
+    if (entryReport.health?.outputTail) for (const line of linesOf(entryReport.health.outputTail)) println(paint(`    | ${line}`, 'dim'));
     if (health.evidence) println(`  Full output: ${health.evidence}`);
   }
   if (report.broken) {
     println('');
     if (report.broken.diff_stat) {
       println(`  Changed since health last passed (${report.broken.last_healthy_commit?.slice(0, 12)}):`);
-      for (const line of report.broken.diff_stat.split('\n')) println(`    ${line}`);
+      for (const line of linesOf(entryReport.broken?.diff_stat ?? '')) println(`    ${line}`);
     }
     println('  Ways out:');
     report.broken.ways_out.forEach((way, index) => println(`    ${index + 1}. ${way}`));
