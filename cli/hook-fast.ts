@@ -19,7 +19,7 @@ import { findProjectRoot, projectRootAt } from '../services/project-root.js';
 import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/protected-paths.js';
 import { updateSessionRecord } from '../services/session-record.js';
 import { gitStamp } from '../actors/git-stamp.js';
-import { checkHandoff, recordTokens } from '../services/handoff-check.js';
+import { checkHandoff, recordLightHandoff } from '../services/handoff-check.js';
 import { checkHookInput, HookInputError, payloadCwd, type HookJson, type PostToolUseInput, type PreToolUseInput, type StopInput, readHookJson } from './hook-contract.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 
@@ -123,9 +123,9 @@ export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'
 }
 
 /**
- * Stop / SessionEnd with nothing new since the last handoff (the common case: Stop runs after
- * every turn): done here. Only the transcript grew: its tokens are recorded here. Anything
- * else, a bad input included, is the full handoff's (null).
+ * Stop / SessionEnd with nothing new for the summary since the last handoff (the common case:
+ * Stop runs after every turn): done here, tokens and who handed off included. Anything else, a
+ * bad input included, is the full handoff's (null).
  */
 async function handOffIfCheap(paths: ProjectPaths, event: string, json: HookJson): Promise<number | null> {
   let input: StopInput;
@@ -135,9 +135,9 @@ async function handOffIfCheap(paths: ProjectPaths, event: string, json: HookJson
     return null;
   }
   const check = checkHandoff(paths, { ...(input.session_id !== undefined ? { sessionId: input.session_id } : {}), transcriptPath: input.transcript_path ?? null, gitStamp: () => gitStamp(paths.root) });
-  if (check.kind === 'nothing-new') return 0;
-  if (check.kind !== 'tokens-only') return null;
-  await recordTokens(paths, check);
+  if (check.kind === 'other-session' || check.kind === 'no-session') return 0;
+  if (check.kind !== 'nothing-new' && check.kind !== 'tokens-only') return null;
+  await recordLightHandoff(paths, check, event);
   return 0;
 }
 

@@ -59,7 +59,9 @@ export function transcriptTokens(record: SessionRecord, given: string | null | u
 }
 
 export type HandoffCheck =
-  | { kind: 'no-session'; record: null }
+  | { kind: 'no-session' }
+  /** The hook speaks for a session that is no longer the current one. */
+  | { kind: 'other-session'; reason: string }
   | { kind: 'nothing-new'; record: SessionRecord; reason: string }
   | { kind: 'tokens-only'; record: SessionRecord; transcript: NonNullable<SessionRecord['transcript_read']> }
   | { kind: 'hand-off'; record: SessionRecord };
@@ -70,9 +72,10 @@ export type HandoffCheck =
  */
 export function checkHandoff(paths: ProjectPaths, options: HandoffCheckOptions): HandoffCheck {
   const record = readSessionRecord(paths);
-  if (!record) return { kind: 'no-session', record: null };
-  if (options.sessionId !== undefined && options.sessionId !== record.session_id) {
-    return { kind: 'nothing-new', record, reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
+  if (!record) return { kind: 'no-session' };
+  // A Claude Code session's record is its own; one begun by `baton entry` is handed off by whichever session's hook comes.
+  if (options.sessionId !== undefined && options.sessionId !== record.session_id && record.source !== 'cli') {
+    return { kind: 'other-session', reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
   }
   const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(paths, record, options.gitStamp());
   // Not handed off since the last change: the handoff reads the transcript itself, once.
@@ -84,11 +87,16 @@ export function checkHandoff(paths: ProjectPaths, options: HandoffCheckOptions):
   return { kind: 'tokens-only', record, transcript };
 }
 
-/** Only the transcript grew: the tokens go into the record and the metrics row; the summary does not show them. */
-export async function recordTokens(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'tokens-only' }>): Promise<void> {
-  const { transcript } = check;
-  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, tokens_used: transcript.tokens, transcript_read: transcript } : current));
-  const row = readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id);
-  if (row) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
+/**
+ * A handoff with nothing for the summary still records who handed off last (a SessionEnd
+ * after a Stop ends the session) and, when only the transcript grew, its tokens in the record
+ * and the metrics row. A Stop after a Stop with nothing new writes nothing.
+ */
+export async function recordLightHandoff(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'nothing-new' | 'tokens-only' }>, by: string): Promise<void> {
+  const transcript = check.kind === 'tokens-only' ? check.transcript : null;
+  if (!transcript && check.record.last_action === by) return;
+  const tokens = transcript ? { tokens_used: transcript.tokens, transcript_read: transcript } : {};
+  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, last_action: by, ...tokens } : current));
+  const row = transcript ? readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id) : undefined;
+  if (row && transcript) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
 }
-

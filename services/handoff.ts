@@ -13,7 +13,7 @@ import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
-import { checkHandoff, handoffMark, recordTokens, transcriptTokens, type HandoffCheckOptions } from './handoff-check.js';
+import { checkHandoff, handoffMark, recordLightHandoff, transcriptTokens, type HandoffCheckOptions } from './handoff-check.js';
 import {
   newSessionRecord,
   readMetrics,
@@ -245,10 +245,11 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const check = checkHandoff(paths, options);
   const nothing = { summary: null, row: null, commit: null, commitDetail: null, dirtyState };
   if (check.kind === 'no-session') return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, ...nothing };
-  if (check.kind === 'nothing-new') return { ended: false, reason: check.reason, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
-  if (check.kind === 'tokens-only') {
-    await recordTokens(paths, check);
-    return { ended: false, reason: `session ${check.record.session_id} already handed off at ${check.record.ended_at}; only its token count changed (${check.transcript.tokens})`, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
+  if (check.kind === 'other-session') return { ended: false, reason: check.reason, record: null, ...nothing };
+  if (check.kind === 'nothing-new' || check.kind === 'tokens-only') {
+    await recordLightHandoff(paths, check, options.by);
+    const reason = check.kind === 'nothing-new' ? check.reason : `session ${check.record.session_id} already handed off at ${check.record.ended_at}; only its token count changed (${check.transcript.tokens})`;
+    return { ended: false, reason, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
   }
   const { record } = check;
   const transcript = transcriptTokens(record, options.transcriptPath);
@@ -286,8 +287,10 @@ export async function beginSession(
   if (existing && !existing.ended_at && (options.sessionId === undefined || existing.session_id === options.sessionId)) {
     return { record: existing, abandoned: null };
   }
-  if (existing && existing.ended_at && options.sessionId !== undefined && existing.session_id === options.sessionId) {
-    // The same Claude Code session goes on after a Stop: reopen it.
+  // The same Claude Code session goes on after a Stop (and `baton entry` run by its agent is that
+  // session too: a Stop ends a turn, not the session): reopen it.
+  const sameSession = options.sessionId !== undefined ? existing?.session_id === options.sessionId : existing?.last_action === 'Stop';
+  if (existing && existing.ended_at && sameSession) {
     const reopened = await updateSessionRecord(paths, (current) => (current ? { ...current, ended_at: null } : current));
     return { record: reopened!, abandoned: null };
   }

@@ -131,6 +131,29 @@ describe('one metrics row per session', () => {
     expect(rows.map((row: { session_id: string }) => row.session_id)).toEqual(['s1', 's2']);
   });
 
+  it('`baton entry` run by the agent after a Stop stays in its Claude Code session; after SessionEnd it starts a new one', async () => {
+    const project = await makeProject();
+    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+    await sessionStart(project, 's1');
+    await stop(project, 's1');
+    await baton(['entry'], { cwd: project.dir });
+    expect((await project.readJson('.claude/progress/session.json')).session_id).toBe('s1');
+    await stop(project, 's1');
+    let rows = (await baton(['metrics', '--json'], { cwd: project.dir })).json().sessions;
+    expect(rows.map((row: { session_id: string }) => row.session_id)).toEqual(['s1']);
+    expect(rows[0]).toMatchObject({ health_checks_passed: 2 });
+
+    await hook(project, 'SessionEnd', { ...base(project, 's1'), hook_event_name: 'SessionEnd', reason: 'exit' });
+    await baton(['entry'], { cwd: project.dir });
+    const record = await project.readJson('.claude/progress/session.json');
+    expect(record).toMatchObject({ source: 'cli', ended_at: null });
+    expect(record.session_id).not.toBe('s1');
+    // A session begun by `baton entry` is handed off by the hook of whichever Claude Code session comes.
+    await stop(project, 's7');
+    rows = (await baton(['metrics', '--json'], { cwd: project.dir })).json().sessions;
+    expect(rows.map((row: { session_id: string }) => row.session_id)).toEqual(['s1', record.session_id]);
+  });
+
   it('the health check of the next session entry is counted once, in the session whose entry ran it', async () => {
     const project = await makeProject();
     await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
