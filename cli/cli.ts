@@ -126,7 +126,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  done (entry: the protocol ran, whatever state it chose)
   1  internal error (a bug: please report it)
   2  usage error (unknown command, option or event; bad --data)
-  3  refused: the event is not accepted in the current state, there is no session yet, or the directory is not a project
+  3  refused: the event is not accepted in the current state, there is no session yet (note: none still open),
+     or the directory is not a project
   4  a file baton needs is invalid (the message names file and field): it could not be recovered,
      or a reader could show only part of it
   5  busy: another baton process holds the lock or changed the session meanwhile; run again

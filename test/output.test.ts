@@ -1,0 +1,71 @@
+/**
+ * Every output tells the truth, with the built CLI against real repositories: refusals exit
+ * as documented and create nothing, bad values are usage errors that name the rule, --json
+ * is one JSON object on stdout whatever happens, warnings go to stderr, and tables fit an
+ * 80-column terminal.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baton, makeProject, type Project } from './helpers.js';
+
+const SESSION = '.claude/progress/session.json';
+
+async function ok(project: Project, args: string[], env?: Record<string, string>) {
+  const result = await baton(args, { cwd: project.dir, env });
+  expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result;
+}
+
+describe('baton note without a session to note in', () => {
+  it('after `baton end` the session is over: refused with exit 3, nothing written, and the summary is as it was', async () => {
+    const project = await makeProject();
+    await ok(project, ['entry']);
+    await ok(project, ['note', '--decision', 'use sqlite']);
+    await ok(project, ['end']);
+    const record = await project.read(SESSION);
+    const [summary] = await fs.readdir(project.file('.claude/progress/summaries'));
+    const summaryBefore = await project.read(path.join('.claude/progress/summaries', summary!));
+
+    const refused = await baton(['note', '--blocker', 'flaky CI'], { cwd: project.dir });
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/session [0-9a-f-]+ was handed off \(baton end, .*\); a note now would reach no summary/);
+    expect(refused.stderr).toContain('baton entry');
+    expect(await project.read(SESSION)).toBe(record);
+    const json = await baton(['note', '--decision', 'x', '--json'], { cwd: project.dir });
+    expect(json.json().error).toMatchObject({ exit_code: 3 });
+
+    // The next session takes notes again.
+    await ok(project, ['entry']);
+    await ok(project, ['note', '--blocker', 'flaky CI']);
+    expect(await project.read(path.join('.claude/progress/summaries', summary!))).toBe(summaryBefore);
+  });
+
+  it('after a Stop the Claude Code session goes on: a note is taken and the next Stop puts it in the summary', async () => {
+    const project = await makeProject();
+    const transcript = project.file('transcript.jsonl');
+    const usage = (id: string, tokens: number) => `${JSON.stringify({ message: { id, usage: { input_tokens: tokens, output_tokens: 1 } } })}\n`;
+    await fs.writeFile(transcript, usage('m1', 10));
+    const hook = (event: string, payload: object) =>
+      baton(['hook', event], { cwd: project.dir, env: { CLAUDE_PROJECT_DIR: project.dir }, input: JSON.stringify({ session_id: 's1', transcript_path: transcript, cwd: project.dir, hook_event_name: event, ...payload }) });
+    expect((await hook('SessionStart', { source: 'startup' })).exitCode).toBe(0);
+    expect((await hook('Stop', { stop_hook_active: false })).exitCode).toBe(0);
+    await ok(project, ['note', '--decision', 'keep the API small']);
+    await fs.appendFile(transcript, usage('m2', 20));
+    expect((await hook('Stop', { stop_hook_active: false })).exitCode).toBe(0);
+    const [summary] = await fs.readdir(project.file('.claude/progress/summaries'));
+    expect(await project.read(path.join('.claude/progress/summaries', summary!))).toContain('- keep the API small');
+  });
+
+  it('a session.json that cannot be read is named (exit 4), not called "no session"', async () => {
+    const project = await makeProject();
+    await ok(project, ['entry']);
+    await project.write(SESSION, '{"session_id": ');
+    const refused = await baton(['note', '--decision', 'x'], { cwd: project.dir });
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr).toContain('.claude/progress/session.json');
+    expect(refused.stderr).not.toContain('no session has started');
+    expect(await project.read(SESSION)).toBe('{"session_id": ');
+  });
+});
