@@ -125,7 +125,7 @@ const GLOBAL_OPTIONS: Options = {
 export const EXIT_CODES_HELP = `Exit codes:
   0  done (entry: the protocol ran, whatever state it chose)
   1  internal error (a bug: please report it)
-  2  usage error (unknown command, option or event; bad --data)
+  2  usage error (unknown command, option or event; bad --data; a value that breaks its rule, such as a feature id)
   3  refused: the event is not accepted in the current state, there is no session yet (note: none still open),
      or the directory is not a project
   4  a file baton needs is invalid (the message names file and field): it could not be recovered,

@@ -69,3 +69,31 @@ describe('baton note without a session to note in', () => {
     expect(await project.read(SESSION)).toBe('{"session_id": ');
   });
 });
+
+describe('an id that is not a valid id is a usage error naming the option and the rule', () => {
+  const RULE = 'an id is 1 to 64 letters (a-z, A-Z), digits, ".", "_" or "-", starting with a letter or digit';
+
+  it('--id, features start/done ID and --data featureId: exit 2, no stack trace, nothing changed', async () => {
+    const project = await makeProject();
+    await ok(project, ['entry']);
+    await ok(project, ['features', 'add', 'the first feature', '--id', 'f1']);
+    await ok(project, ['send', 'FEATURES_DEFINED']);
+    const before = await project.read('.claude/progress/state.json');
+    const cases: [args: string[], names: string][] = [
+      [['features', 'add', 'x', '--id', ' f1'], '--id: feature id " f1" is not valid'],
+      [['features', 'start', ' f1'], 'features start: feature id " f1" is not valid'],
+      [['features', 'done', 'f1 '], 'features done: feature id "f1 " is not valid'],
+      [['send', 'FEATURE_STARTED', '--data', '{"featureId":" f1"}'], 'FEATURE_STARTED --data featureId: feature id " f1" is not valid'],
+      [['send', 'TESTS_FAILED', '--data', '{"featureId":"f1;rm -rf","reason":"x"}'], 'TESTS_FAILED --data featureId: feature id "f1;rm -rf" is not valid'],
+    ];
+    for (const [args, names] of cases) {
+      const result = await baton(args, { cwd: project.dir });
+      expect([args.join(' '), result.exitCode]).toEqual([args.join(' '), 2]);
+      expect(result.stderr).toContain(names);
+      expect(result.stderr).toContain(RULE);
+      expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+    expect(await project.read('.claude/progress/state.json')).toBe(before);
+    expect((await baton(['features', 'start', 'nope'], { cwd: project.dir })).exitCode).toBe(3);
+  });
+});

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { countFeatures } from '../../machines/features.js';
+import { countFeatures, featureIdProblem } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
 import { UsageError } from '../../services/errors.js';
 import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
@@ -22,6 +22,8 @@ export async function run(context: CommandContext): Promise<number> {
     case 'done': {
       const [id, ...extra] = args;
       if (!id || extra.length) throw new UsageError(`features ${action} takes one feature id`, `usage: ${USAGE}`);
+      const problem = featureIdProblem(id);
+      if (problem) throw new UsageError(`features ${action}: ${problem}`, 'the ids are in `baton features list`');
       // `done` means "implemented, ready for its tests"; TESTS_PASSED marks it tested.
       const type = action === 'start' ? 'FEATURE_STARTED' : 'FEATURE_IMPLEMENTED';
       return sendAndReport(context, parseUserEvent(type, JSON.stringify({ featureId: id })));
