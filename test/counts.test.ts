@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baton, configure, features, makeProject, type Project } from './helpers.js';
+import { baton, configure, features, makeProject, tree, type Project } from './helpers.js';
 
 const PROGRESS = '.claude/progress';
 const FEATURES = `${PROGRESS}/feature-list.json`;
@@ -286,18 +286,6 @@ describe('no false alarms', () => {
     ]);
   });
 });
-
-/** Every file under the project except .git, with its bytes: a refusal must leave it as it was. */
-async function tree(project: Project): Promise<Record<string, string>> {
-  const entries = await fs.readdir(project.dir, { recursive: true, withFileTypes: true });
-  const files: Record<string, string> = {};
-  for (const entry of entries) {
-    const file = path.relative(project.dir, path.join(entry.parentPath, entry.name));
-    if (file === '.git' || file.startsWith(`.git${path.sep}`)) continue;
-    files[file] = entry.isDirectory() ? '(folder)' : (await fs.readFile(path.join(project.dir, file))).toString('base64');
-  }
-  return files;
-}
 
 describe('a refused command creates nothing on disk', () => {
   it('in a fresh project, before any session', async () => {

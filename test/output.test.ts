@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baton, makeProject, type Project } from './helpers.js';
+import { baton, makeProject, tree, type Project } from './helpers.js';
 
 const SESSION = '.claude/progress/session.json';
 
@@ -95,5 +95,45 @@ describe('an id that is not a valid id is a usage error naming the option and th
     }
     expect(await project.read('.claude/progress/state.json')).toBe(before);
     expect((await baton(['features', 'start', 'nope'], { cwd: project.dir })).exitCode).toBe(3);
+  });
+});
+
+describe('a refused send (or entry) creates nothing on disk', () => {
+  const refusedSends = [
+    ['send', 'BOGUS'],
+    ['send'],
+    ['send', 'FEATURES_DEFINED', 'extra'],
+    ['send', 'FEATURE_STARTED', '--data', '{'],
+    ['send', 'FEATURE_STARTED', '--data', '{"featureId":"f1"}'],
+    ['send', 'FEATURES_DEFINED', '--json'],
+    ['send', 'HEALTH_BROKEN', '--data', '{"reason":"down"}'],
+    ['send', 'HEALTH_FIXED'],
+    ['send', 'RUN_TESTS'],
+    ['send', 'FEATURES_DEFINED', '--inspect-url', 'http://localhost:1'],
+  ];
+
+  it('in a project with no session, one with only a config, and a directory that is not a project', async () => {
+    const fresh = await makeProject();
+    const configured = await makeProject();
+    await configured.write('.claude/config/project.json', { test_command: 'true' });
+    const bare = await makeProject({ git: false, packageJson: false });
+    await bare.write('notes.txt', 'x\n');
+    for (const project of [fresh, configured, bare]) {
+      const before = await tree(project);
+      for (const args of refusedSends) {
+        const refused = await baton(args, { cwd: project.dir });
+        expect([args.join(' '), refused.exitCode]).toEqual([args.join(' '), expect.toSatisfy((code: number) => code === 2 || code === 3)]);
+        expect([args.join(' '), await tree(project)]).toEqual([args.join(' '), before]);
+      }
+    }
+  });
+
+  it('entry with a bad --inspect-url is a usage error before it creates .claude/', async () => {
+    const project = await makeProject();
+    const before = await tree(project);
+    const refused = await baton(['entry', '--inspect-url', 'http://localhost:1'], { cwd: project.dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('must start with ws:// or wss://');
+    expect(await tree(project)).toEqual(before);
   });
 });

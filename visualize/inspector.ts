@@ -33,19 +33,24 @@ function urlProblem(url: string): string | null {
   return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? null : 'must start with ws:// or wss://';
 }
 
+/** `--inspect-url URL`, checked: a usage error when it is not a ws:// or wss:// URL. */
+export function inspectUrlOption(options: Record<string, unknown>): string | null {
+  const flagUrl = options['inspect-url'];
+  if (typeof flagUrl !== 'string' || flagUrl.trim() === '') return null;
+  const url = flagUrl.trim();
+  const problem = urlProblem(url);
+  if (problem) throw new UsageError(`inspector URL "${url}" ${problem}`, `example: --inspect-url ${DEFAULT_INSPECT_URL}`);
+  return url;
+}
+
 /**
  * Where to send inspection events, if anywhere: `--inspect-url URL`, `--inspect` (the
  * default URL), or the environment variable BATON_INSPECT (a URL, or 1 for the default).
  * A bad flag is a usage error; a bad BATON_INSPECT, set once for every command, is a warning.
  */
 export function inspectUrlFrom(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | null {
-  const flagUrl = options['inspect-url'];
-  if (typeof flagUrl === 'string' && flagUrl.trim() !== '') {
-    const url = flagUrl.trim();
-    const problem = urlProblem(url);
-    if (problem) throw new UsageError(`inspector URL "${url}" ${problem}`, `example: --inspect-url ${DEFAULT_INSPECT_URL}`);
-    return url;
-  }
+  const flagUrl = inspectUrlOption(options);
+  if (flagUrl) return flagUrl;
   if (options.inspect === true) return DEFAULT_INSPECT_URL;
   const fromEnv = env.BATON_INSPECT?.trim();
   if (!fromEnv || fromEnv === '0' || fromEnv.toLowerCase() === 'false') return null;

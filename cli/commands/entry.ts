@@ -18,6 +18,8 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
 
 /** The entry protocol, and the start (or continuation) of the agent session it opens. */
 export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
+  // A bad --inspect-url is a usage error before anything is created (openSession comes after the directories).
+  if (context.options['inspect-url'] !== undefined) (await import('../../visualize/inspector.js')).inspectUrlOption(context.options);
   await prepareDirectories(context);
   const session = await openSession(context);
   const health = chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force) });
