@@ -174,7 +174,7 @@ describe('feature ids', () => {
     const status = await baton(['status'], { cwd: project.dir });
     expect(status.exitCode).toBe(4);
     expect(status.stdout).toContain('IMPLEMENT');
-    expect(status.stdout).toContain('feature id "f 2" is not valid');
+    expect(status.stderr).toContain('feature id "f 2" is not valid');
   });
 
   it('importing features whose descriptions are not ASCII, one file after another, keeps every one with its own stable id', async () => {

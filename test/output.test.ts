@@ -137,3 +137,119 @@ describe('a refused send (or entry) creates nothing on disk', () => {
     expect(await tree(project)).toEqual(before);
   });
 });
+
+describe('--json: exactly one JSON object on stdout, whatever happens', () => {
+  /** The one object stdout holds; fails the test with the command and its output otherwise. */
+  function oneObject(args: string[], stdout: string): Record<string, unknown> {
+    let value: unknown;
+    try {
+      value = JSON.parse(stdout);
+    } catch {
+      throw new Error(`${args.join(' ')}: stdout is not one JSON value:\n${stdout}`);
+    }
+    expect([args.join(' '), typeof value, Array.isArray(value), value === null]).toEqual([args.join(' '), 'object', false, false]);
+    return value as Record<string, unknown>;
+  }
+
+  it('for a matrix of commands, successes, usage errors and refusals; an error is {"error": {message, exit_code}}', async () => {
+    const project = await makeProject();
+    const bare = await makeProject({ git: false, packageJson: false });
+    const matrix: [cwd: string, args: string[]][] = [
+      [project.dir, []],
+      [project.dir, ['--version']],
+      [project.dir, ['--help']],
+      [project.dir, ['status', '--help']],
+      [project.dir, ['bogus']],
+      [project.dir, ['-C']],
+      [project.dir, ['status', '--bogus']],
+      [project.dir, ['status']],
+      [project.dir, ['send', 'FEATURES_DEFINED']],
+      [project.dir, ['note', '--decision', 'x']],
+      [project.dir, ['metrics']],
+      [project.dir, ['history']],
+      [project.dir, ['replay']],
+      [project.dir, ['statusline']],
+      [bare.dir, ['entry']],
+      [project.dir, ['entry']],
+      [project.dir, ['status']],
+      [project.dir, ['features']],
+      [project.dir, ['features', 'add', 'the first feature', '--id', 'f1']],
+      [project.dir, ['features', 'add', 'x', '--id', ' f1']],
+      [project.dir, ['send', 'BOGUS']],
+      [project.dir, ['send', 'FEATURES_DEFINED']],
+      [project.dir, ['send', 'FEATURES_DEFINED']],
+      [project.dir, ['features', 'start', 'nope']],
+      [project.dir, ['note', '--decision', 'x']],
+      [project.dir, ['history']],
+      [project.dir, ['history', '--limit', 'x']],
+      [project.dir, ['replay', '--to', '1']],
+      [project.dir, ['visualize']],
+      [project.dir, ['visualize', '--format', 'json']],
+      [project.dir, ['statusline']],
+      [project.dir, ['schema']],
+      [project.dir, ['env']],
+      [project.dir, ['trust']],
+      [project.dir, ['recover']],
+      [project.dir, ['checkpoint']],
+      [project.dir, ['rollback']],
+      [project.dir, ['test']],
+      [project.dir, ['end']],
+      [project.dir, ['metrics']],
+      [project.dir, ['inspect', '--port', 'x']],
+    ];
+    for (const [cwd, command] of matrix) {
+      const args = [...command, '--json'];
+      const result = await baton(args, { cwd });
+      const value = oneObject(args, result.stdout);
+      if (result.exitCode !== 0 && result.exitCode !== 4) {
+        expect([args.join(' '), (value.error as { exit_code?: number } | undefined)?.exit_code]).toEqual([args.join(' '), result.exitCode]);
+        expect((value.error as { message?: unknown }).message, args.join(' ')).toEqual(expect.any(String));
+      }
+    }
+    expect(oneObject(['--version'], (await baton(['--version', '--json'], { cwd: project.dir })).stdout).version).toMatch(/^\d+\.\d+\.\d+/);
+    const none = await baton(['--json'], { cwd: project.dir });
+    expect(none.exitCode).toBe(2);
+    expect(oneObject(['--json'], none.stdout).error).toMatchObject({ exit_code: 2 });
+    const help = oneObject(['--help'], (await baton(['--help', '--json'], { cwd: project.dir })).stdout) as { commands: { name: string }[]; exit_codes: Record<string, string> };
+    expect(help.commands.map((command) => command.name)).toContain('status');
+    expect(Object.keys(help.exit_codes)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+  });
+});
+
+describe('warnings go to stderr, never stdout', () => {
+  it('entry, status, history, send and recover, with and without --json', async () => {
+    const project = await makeProject();
+    await ok(project, ['entry']);
+    await ok(project, ['features', 'add', 'the first feature', '--id', 'f1']);
+    await ok(project, ['send', 'FEATURES_DEFINED']);
+    const noticed = async (args: string[], says: RegExp, exitCode = 0, prepare?: () => Promise<void>) => {
+      for (const json of [false, true]) {
+        await prepare?.();
+        const result = await baton(json ? [...args, '--json'] : args, { cwd: project.dir });
+        const label = `${args.join(' ')}${json ? ' --json' : ''}`;
+        expect([label, result.exitCode]).toEqual([label, exitCode]);
+        expect([label, result.stderr]).toEqual([label, expect.stringMatching(says)]);
+        // With --json, stdout is the one object, which carries the warnings as a field for programs.
+        if (json) JSON.parse(result.stdout);
+        else expect([label, result.stdout]).toEqual([label, expect.not.stringMatching(/warning/i)]);
+      }
+    };
+    await project.write('.claude/progress/file_history.json', '["src/a.js", ');
+    await noticed(['entry'], /baton: warning: .*file_history\.json \(end of file\): is truncated/);
+
+    // A byte order mark in front of state.json: read with a warning, gone at the next write.
+    const bom = async () => project.write('.claude/progress/state.json', `\uFEFF${(await project.read('.claude/progress/state.json')).replace(/^\uFEFF/, '')}`);
+    const BOM = /baton: warning: .*state\.json: starts with a byte order mark/;
+    await noticed(['status'], BOM, 0, bom);
+    await noticed(['recover'], BOM, 0, bom);
+    await noticed(['send', 'FEATURE_STARTED', '--data', '{"featureId":"f1"}'], BOM, 0, bom);
+
+    await fs.appendFile(project.file('.claude/progress/events.jsonl'), '{"not": "an entry"}\n');
+    await noticed(['history'], /baton: warning: .*events\.jsonl line \d+: not a log entry/);
+    await noticed(['replay'], /baton: warning: .*events\.jsonl line \d+: not a log entry/);
+
+    const list = await project.readJson('.claude/progress/feature-list.json');
+    await project.write('.claude/progress/feature-list.json', { features: [...list.features, { id: 'f 2', description: 'spaced', status: 'pending' }] });
+    await noticed(['status'], /baton: warning: .*feature id "f 2" is not valid/, 4);
+  });
+});

@@ -2,7 +2,7 @@ import { UsageError } from '../../services/errors.js';
 import { committedEntries, readLog, type LoggedEvent } from '../../services/event-log.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const limitText = context.options.limit as string | undefined;
@@ -13,6 +13,7 @@ export async function run(context: CommandContext): Promise<number> {
   const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
   const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;
   const shown = limit ? entries.slice(-limit) : entries;
+  for (const problem of problems) warn(problem);
   if (context.json) {
     printJson({ entries: shown, problems });
     return 0;
@@ -26,7 +27,6 @@ export async function run(context: CommandContext): Promise<number> {
     const outcomes = resultsText(entry.results ?? []);
     println(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`);
   }
-  for (const problem of problems) println(paint(`warning: ${problem}`, 'yellow'));
   return 0;
 }
 

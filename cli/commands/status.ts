@@ -5,7 +5,7 @@ import { BadFileError, BatonError, EXIT, describeError } from '../../services/er
 import { loadFeatureList, toProgress } from '../../services/feature-list.js';
 import { autoCheckpoint, readStateFile } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const session = await openSession(context);
@@ -47,6 +47,7 @@ export async function run(context: CommandContext): Promise<number> {
   };
   // A reader that shows what it could of a bad file exits 4 (README "Safe on any repository").
   const code = listProblem ? EXIT.BAD_FILE : 0;
+  for (const warning of warnings) warn(warning);
   if (context.json) {
     printJson(view);
     return code;
@@ -60,6 +61,5 @@ export async function run(context: CommandContext): Promise<number> {
   if (view.health_detail && state.health_status !== 'HEALTHY') println(`health: ${view.health_detail}`);
   println(`in this state since ${state.entered_at}`);
   println(`accepted events: ${view.accepted_events.join(', ') || 'none'}`);
-  for (const warning of warnings) println(paint(`warning: ${warning}`, 'yellow'));
   return code;
 }
