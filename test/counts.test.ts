@@ -221,11 +221,13 @@ describe('features done whose tests fail', () => {
     expect(timedOut.exitCode).toBe(7);
     expect(timedOut.stdout).toContain('FEATURE_IMPLEMENTED: IMPLEMENT -> TEST -> IMPLEMENT');
 
-    const history = (await ok(project, ['history'])).stdout.split('\n').filter((line) => line.includes('FEATURE_IMPLEMENTED'));
+    // One entry per revision, its wrapped lines joined (an entry's first line starts with its revision).
+    const entries = (await ok(project, ['history'])).stdout.split(/\n(?=\s*\d+ {2}\d{4}-)/).map((entry) => entry.replace(/\s+/g, ' ').trim());
+    const history = entries.filter((entry) => entry.includes('FEATURE_IMPLEMENTED'));
     expect(history).toHaveLength(4);
-    expect(history[0]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests failed \(test_command failed with exit code 1\)$/);
-    expect(history[2]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests passed; commit committed$/);
-    expect(history[3]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f2"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests timed out \(.+\)$/);
+    expect(history[0]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\} IMPLEMENT -> TEST -> IMPLEMENT tests failed \(test_command failed with exit code 1\)$/);
+    expect(history[2]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\} IMPLEMENT -> TEST -> IMPLEMENT tests passed; commit committed$/);
+    expect(history[3]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f2"\} IMPLEMENT -> TEST -> IMPLEMENT tests timed out \(.+\)$/);
   });
 
   it('the exit code help says what 7 now covers', async () => {

@@ -253,3 +253,43 @@ describe('warnings go to stderr, never stdout', () => {
     await noticed(['status'], /baton: warning: .*feature id "f 2" is not valid/, 4);
   });
 });
+
+describe('tables and reports fit an 80-column terminal', () => {
+  /** The lines of stdout longer than 80 characters. */
+  const tooLong = (stdout: string) => stdout.split('\n').filter((line) => line.length > 80);
+  /** Text without its whitespace: what was wrapped reads the same as what was not. */
+  const squeezed = (text: string) => text.replace(/\s+/g, '');
+
+  it('status, features list, history, replay and metrics, with long ids, descriptions, reasons and many states: wrapped, nothing lost', async () => {
+    const project = await makeProject();
+    await ok(project, ['entry']);
+    const longId = `f-${'x'.repeat(62)}`;
+    const description = `As a user with a very long story to tell I can log in with my email address and a password, and see https://example.com/${'a'.repeat(90)} afterwards`;
+    await ok(project, ['features', 'add', description, '--id', 'login']);
+    await ok(project, ['features', 'add', `${description} (again)`, '--id', longId]);
+    await ok(project, ['send', 'FEATURES_DEFINED']);
+    await ok(project, ['features', 'start', 'login']);
+    const reason = `the login form ${'does not validate the email address and '.repeat(4)}times out`;
+    await ok(project, ['features', 'done', 'login']);
+    await ok(project, ['send', 'TESTS_FAILED', '--data', JSON.stringify({ featureId: 'login', reason })]);
+    await ok(project, ['end']);
+    // A session that went round many times: the metrics row's states.
+    const metrics = await project.readJson('.claude/progress/metrics.json');
+    const states = ['START', 'INIT', ...Array.from({ length: 12 }, () => ['IMPLEMENT', 'TEST']).flat(), 'COMPLETE'];
+    metrics.sessions.push({ ...metrics.sessions[0], session_id: 'a-second-session-with-a-long-id', states_visited: states, tokens_used: 123456789, ended_at: null, ended_by: 'never' });
+    await project.write('.claude/progress/metrics.json', metrics);
+
+    const views: Record<string, string> = {};
+    for (const args of [['status'], ['features', 'list'], ['history'], ['replay'], ['metrics']]) {
+      const result = await ok(project, args);
+      views[args.join(' ')] = result.stdout;
+      expect([args.join(' '), tooLong(result.stdout)]).toEqual([args.join(' '), []]);
+    }
+    expect(squeezed(views['features list']!)).toContain(squeezed(description));
+    expect(squeezed(views['features list']!)).toContain(longId);
+    expect(squeezed(views.status!)).toContain(squeezed(`last test failure: login: ${reason}`));
+    expect(squeezed(views.history!)).toContain(squeezed(JSON.stringify({ featureId: 'login', reason })));
+    expect(squeezed(views.metrics!)).toContain(squeezed(states.join(' > ')));
+    expect(views.metrics).toContain('123456789');
+  });
+});

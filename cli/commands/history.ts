@@ -2,7 +2,7 @@ import { UsageError } from '../../services/errors.js';
 import { committedEntries, readLog, type LoggedEvent } from '../../services/event-log.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
-import { paint, printJson, println, warn } from '../output.js';
+import { paint, printJson, println, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const limitText = context.options.limit as string | undefined;
@@ -25,7 +25,8 @@ export async function run(context: CommandContext): Promise<number> {
     // The states it passed through (IMPLEMENT -> TEST -> IMPLEMENT), not just where it ended.
     const states = entry.path ?? (entry.from === entry.to ? [entry.to] : [entry.from, entry.to]);
     const outcomes = resultsText(entry.results ?? []);
-    println(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`);
+    // Lines after the first start under the time, so the revisions stand out.
+    printWrapped(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`, '      ');
   }
   return 0;
 }
