@@ -1,5 +1,6 @@
 /** Terminal output: colour only on a terminal and without NO_COLOR; JSON is always plain. */
 import type { Writable } from 'node:stream';
+import { oneLine } from '../services/utils/one-line.js';
 
 export function colorEnabled(stream: Writable & { isTTY?: boolean } = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
@@ -22,9 +23,9 @@ export function println(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** A warning for the user, on stderr so that stdout stays the command's answer. */
+/** A warning for the user, on stderr so that stdout stays the command's answer; one line, whatever paths or text it quotes. */
 export function warn(message: string): void {
-  process.stderr.write(`baton: warning: ${message}\n`);
+  process.stderr.write(`baton: warning: ${oneLine(message)}\n`);
 }
 
 /** The width tables and reports are laid out for: a standard terminal, also when piped. */

@@ -236,6 +236,10 @@ describe('warnings go to stderr, never stdout', () => {
     };
     await project.write('.claude/progress/file_history.json', '["src/a.js", ');
     await noticed(['entry'], /baton: warning: .*file_history\.json \(end of file\): is truncated/);
+    // A warning is one line, whatever text from a file it quotes.
+    await project.write('.claude/config/project.json', { 'evil\nbaton: a line of its own': 1 });
+    await noticed(['entry'], /^baton: warning: .*unknown field\(s\) evil\\nbaton: a line of its own \(kept, not used\)$/m);
+    await fs.rm(project.file('.claude/config/project.json'));
 
     // A byte order mark in front of state.json: read with a warning, gone at the next write.
     const bom = async () => project.write('.claude/progress/state.json', `\uFEFF${(await project.read('.claude/progress/state.json')).replace(/^\uFEFF/, '')}`);
