@@ -51,11 +51,11 @@ function cutWord(word: string, room: number): [head: string, tail: string] {
 }
 
 /**
- * `line` broken at spaces into lines of at most `width` visible characters, the ones after the
+ * `line` broken at spaces into lines of at most LINE_WIDTH visible characters, the ones after the
  * first starting with `indent`; a word longer than a line (a URL, JSON) is cut. The spaces
  * within a line are kept as they are, so its columns stay aligned.
  */
-export function wrap(line: string, indent = '', width = LINE_WIDTH): string[] {
+function wrap(line: string, indent: string): string[] {
   const lines: string[] = [];
   let current = '';
   // Words at even indexes, the runs of spaces between them at odd ones.
@@ -63,7 +63,7 @@ export function wrap(line: string, indent = '', width = LINE_WIDTH): string[] {
   for (let index = 0; index < parts.length; index += 2) {
     let word = parts[index]!;
     const gap = index === 0 ? '' : parts[index - 1]!;
-    if (visibleLength(current + gap + word) <= width) {
+    if (visibleLength(current + gap + word) <= LINE_WIDTH) {
       current += gap + word;
       continue;
     }
@@ -71,8 +71,8 @@ export function wrap(line: string, indent = '', width = LINE_WIDTH): string[] {
       lines.push(current);
       current = indent;
     } else current += gap; // still at the start of the line: its own leading spaces
-    while (visibleLength(current + word) > width) {
-      const [head, tail] = cutWord(word, width - visibleLength(current));
+    while (visibleLength(current + word) > LINE_WIDTH) {
+      const [head, tail] = cutWord(word, LINE_WIDTH - visibleLength(current));
       lines.push(current + head);
       current = indent;
       word = tail;
@@ -83,7 +83,7 @@ export function wrap(line: string, indent = '', width = LINE_WIDTH): string[] {
   return lines;
 }
 
-/** println, wrapped to LINE_WIDTH (see wrap). */
+/** println, wrapped to LINE_WIDTH (see wrap); `indent` starts the lines after the first. */
 export function printWrapped(line: string, indent = ''): void {
   for (const part of wrap(line, indent)) println(part);
 }
