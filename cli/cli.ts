@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BatonError, EXIT, UsageError, asIoError, describeError } from '../services/errors.js';
 import { takeNotices } from '../services/storage/notices.js';
 import { refuseOutsideProject, resolveProjectDir, withPaths, type CommandContext } from './context.js';
-import { warn } from './output.js';
+import { printJson, println, warn } from './output.js';
 import type { StdinRead } from './stdin.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -85,7 +85,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     writesProject: true,
     load: () => import('./commands/hooks.js'),
   },
-  statusline: { usage: 'baton statusline', summary: "one line for Claude Code's status bar: state, health, features done", load: () => import('./commands/statusline.js') },
+  statusline: { usage: 'baton statusline [--json]', summary: "one line for Claude Code's status bar: state, health, features done", load: () => import('./commands/statusline.js') },
   history: {
     usage: 'baton history [--limit N] [--json]',
     summary: 'the event log: every accepted change, oldest first',
@@ -122,35 +122,57 @@ const GLOBAL_OPTIONS: Options = {
   version: { type: 'boolean' },
 };
 
-export const EXIT_CODES_HELP = `Exit codes:
-  0  done (entry: the protocol ran, whatever state it chose)
-  1  internal error (a bug: please report it)
-  2  usage error (unknown command, option or event; bad --data)
-  3  refused: the event is not accepted in the current state, there is no session yet, or the directory is not a project
-  4  a file baton needs is invalid (the message names file and field): it could not be recovered,
-     or a reader could show only part of it
-  5  busy: another baton process holds the lock or changed the session meanwhile; run again
-  6  the disk refused a write (full, I/O error, permissions); the previous files are intact
-  7  the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),
-     FEATURE_IMPLEMENTED / features done / baton test whose tests fail or time out (back to IMPLEMENT)`;
+/** What each exit code means; a line break where the help text breaks the line. */
+const EXIT_MEANINGS: [code: number, meaning: string][] = [
+  [EXIT.OK, 'done (entry: the protocol ran, whatever state it chose)'],
+  [EXIT.INTERNAL, 'internal error (a bug: please report it)'],
+  [EXIT.USAGE, 'usage error (unknown command, option or event; bad --data; a value that breaks its rule, such as a feature id)'],
+  [EXIT.REFUSED, 'refused: the event is not accepted in the current state, there is no session yet (note: none still open),\nor the directory is not a project'],
+  [EXIT.BAD_FILE, 'a file baton needs is invalid (the message names file and field): it could not be recovered,\nor a reader could show only part of it'],
+  [EXIT.BUSY, 'busy: another baton process holds the lock or changed the session meanwhile; run again'],
+  [EXIT.IO, 'the disk refused a write (full, I/O error, permissions); the previous files are intact'],
+  [
+    EXIT.CHECK_FAILED,
+    'the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\nFEATURE_IMPLEMENTED / features done / baton test whose tests fail or time out (back to IMPLEMENT)',
+  ],
+];
+
+const EXIT_CODES_HELP = `Exit codes:\n${EXIT_MEANINGS.map(([code, meaning]) => `  ${code}  ${meaning.replaceAll('\n', '\n     ')}`).join('\n')}`;
+const exitCodesJson = () => Object.fromEntries(EXIT_MEANINGS.map(([code, meaning]) => [code, meaning.replaceAll('\n', ' ')]));
+
+const USAGE = 'baton [-C DIR] COMMAND [options]';
+const GLOBAL_HELP: [flags: string, meaning: string][] = [
+  ['-C, --dir DIR', 'the project directory (default: the current directory)'],
+  ['--json', 'machine-readable output: one JSON object on stdout'],
+  ['-h, --help', 'this help'],
+  ['--version', "baton's version"],
+];
 
 function help(): string {
   const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
   const lines = Object.values(COMMANDS).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
+  const flagWidth = Math.max(...GLOBAL_HELP.map(([flags]) => flags.length));
   return `baton: carries a coding agent's work across sessions.
 
-Usage: baton [-C DIR] COMMAND [options]
+Usage: ${USAGE}
 
 Commands:
 ${lines.join('\n')}
 
 Global options:
-  -C, --dir DIR  the project directory (default: the current directory)
-  --json         machine-readable output: one JSON object on stdout
-  -h, --help     this help
+${GLOBAL_HELP.map(([flags, meaning]) => `  ${flags.padEnd(flagWidth)}  ${meaning}`).join('\n')}
 
 ${EXIT_CODES_HELP}
 `;
+}
+
+function helpJson() {
+  return {
+    usage: USAGE,
+    commands: Object.entries(COMMANDS).map(([name, command]) => ({ name, usage: command.usage, summary: command.summary })),
+    global_options: Object.fromEntries(GLOBAL_HELP),
+    exit_codes: exitCodesJson(),
+  };
 }
 
 /** The command name: the first argument that is neither an option nor the value of -C/--dir. */
@@ -163,21 +185,26 @@ function commandIndex(argv: string[]): number {
   return -1;
 }
 
-async function main(argv: string[], stdin: StdinRead | undefined): Promise<number> {
+async function main(argv: string[], json: boolean, stdin: StdinRead | undefined): Promise<number> {
   const index = commandIndex(argv);
   const name = index === -1 ? undefined : argv[index];
   const spec = name ? COMMANDS[name] : undefined;
   if (!name || !spec) {
     const { values } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true });
     if (values.version) {
-      process.stdout.write(`${BATON_VERSION}\n`);
+      if (json) printJson({ version: BATON_VERSION });
+      else println(BATON_VERSION);
       return EXIT.OK;
     }
-    if (values.help || !name) {
-      process.stdout.write(help());
-      return name || values.help ? EXIT.OK : EXIT.USAGE;
+    if (values.help) {
+      if (json) printJson(helpJson());
+      else process.stdout.write(help());
+      return EXIT.OK;
     }
-    throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (name) throw new UsageError(`unknown command "${name}"`, `commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (json) throw new UsageError('no command given', `commands: ${Object.keys(COMMANDS).join(', ')} (baton --help says what each does)`);
+    process.stdout.write(help());
+    return EXIT.USAGE;
   }
   const rest = [...argv];
   rest.splice(index, 1);
@@ -189,7 +216,8 @@ async function main(argv: string[], stdin: StdinRead | undefined): Promise<numbe
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`usage: ${spec.usage}\n  ${spec.summary}\n\n${EXIT_CODES_HELP}\n`);
+    if (json) printJson({ command: name, usage: spec.usage, summary: spec.summary, exit_codes: exitCodesJson() });
+    else process.stdout.write(`usage: ${spec.usage}\n  ${spec.summary}\n\n${EXIT_CODES_HELP}\n`);
     return EXIT.OK;
   }
   const args = [...positionals];
@@ -197,7 +225,7 @@ async function main(argv: string[], stdin: StdinRead | undefined): Promise<numbe
   const projectDir = resolveProjectDir((values.dir as string | undefined) ?? dirArg ?? process.cwd());
   if (spec.writesProject) refuseOutsideProject(projectDir);
   const command = await spec.load();
-  return command.run(withPaths({ args, options: values, json: Boolean(values.json), projectDir, ...(stdin ? { stdin } : {}) }));
+  return command.run(withPaths({ args, options: values, json, projectDir, ...(stdin ? { stdin } : {}) }));
 }
 
 function report(thrown: unknown, json: boolean): number {
@@ -219,10 +247,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 /** `stdin`: the hook input, when dist/hook-fast.js read it and handed the hook over. */
 export async function runCli(argv: string[], stdin?: StdinRead): Promise<void> {
+  // Also when --json is where a value should be (`baton -C --json`): its answer is JSON all the same.
+  const json = argv.includes('--json');
   try {
-    process.exitCode = await main(argv, stdin);
+    process.exitCode = await main(argv, json, stdin);
   } catch (error) {
-    process.exitCode = report(error, argv.includes('--json'));
+    process.exitCode = report(error, json);
   } finally {
     // What the storage layer did on its own (a bad file kept aside) is always told.
     for (const message of takeNotices()) warn(message);

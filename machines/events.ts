@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import type { FeatureProgress } from './features.js';
+import { featureIdProblem, type FeatureProgress } from './features.js';
 
 /** Events a user or agent may send (`baton send`). Payloads are validated before they reach the machine. */
-const featureId = z.string().min(1, 'featureId must not be empty');
+const featureId = z.string().check((ctx) => {
+  const problem = ctx.value === '' ? 'featureId must not be empty' : featureIdProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
 
 export const userEventSchemas = {
   FEATURES_DEFINED: z.object({}).strict(),

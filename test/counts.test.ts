@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baton, configure, features, makeProject, type Project } from './helpers.js';
+import { baton, configure, features, makeProject, tree, type Project } from './helpers.js';
 
 const PROGRESS = '.claude/progress';
 const FEATURES = `${PROGRESS}/feature-list.json`;
@@ -174,7 +174,7 @@ describe('feature ids', () => {
     const status = await baton(['status'], { cwd: project.dir });
     expect(status.exitCode).toBe(4);
     expect(status.stdout).toContain('IMPLEMENT');
-    expect(status.stdout).toContain('feature id "f 2" is not valid');
+    expect(status.stderr).toContain('feature id "f 2" is not valid');
   });
 
   it('importing features whose descriptions are not ASCII, one file after another, keeps every one with its own stable id', async () => {
@@ -221,11 +221,13 @@ describe('features done whose tests fail', () => {
     expect(timedOut.exitCode).toBe(7);
     expect(timedOut.stdout).toContain('FEATURE_IMPLEMENTED: IMPLEMENT -> TEST -> IMPLEMENT');
 
-    const history = (await ok(project, ['history'])).stdout.split('\n').filter((line) => line.includes('FEATURE_IMPLEMENTED'));
+    // One entry per revision, its wrapped lines joined (an entry's first line starts with its revision).
+    const entries = (await ok(project, ['history'])).stdout.split(/\n(?=\s*\d+ {2}\d{4}-)/).map((entry) => entry.replace(/\s+/g, ' ').trim());
+    const history = entries.filter((entry) => entry.includes('FEATURE_IMPLEMENTED'));
     expect(history).toHaveLength(4);
-    expect(history[0]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests failed \(test_command failed with exit code 1\)$/);
-    expect(history[2]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests passed; commit committed$/);
-    expect(history[3]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f2"\}  IMPLEMENT -> TEST -> IMPLEMENT  tests timed out \(.+\)$/);
+    expect(history[0]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\} IMPLEMENT -> TEST -> IMPLEMENT tests failed \(test_command failed with exit code 1\)$/);
+    expect(history[2]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f1"\} IMPLEMENT -> TEST -> IMPLEMENT tests passed; commit committed$/);
+    expect(history[3]).toMatch(/FEATURE_IMPLEMENTED \{"featureId":"f2"\} IMPLEMENT -> TEST -> IMPLEMENT tests timed out \(.+\)$/);
   });
 
   it('the exit code help says what 7 now covers', async () => {
@@ -286,18 +288,6 @@ describe('no false alarms', () => {
     ]);
   });
 });
-
-/** Every file under the project except .git, with its bytes: a refusal must leave it as it was. */
-async function tree(project: Project): Promise<Record<string, string>> {
-  const entries = await fs.readdir(project.dir, { recursive: true, withFileTypes: true });
-  const files: Record<string, string> = {};
-  for (const entry of entries) {
-    const file = path.relative(project.dir, path.join(entry.parentPath, entry.name));
-    if (file === '.git' || file.startsWith(`.git${path.sep}`)) continue;
-    files[file] = entry.isDirectory() ? '(folder)' : (await fs.readFile(path.join(project.dir, file))).toString('base64');
-  }
-  return files;
-}
 
 describe('a refused command creates nothing on disk', () => {
   it('in a fresh project, before any session', async () => {

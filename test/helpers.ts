@@ -1,6 +1,7 @@
 /** Real projects in temp dirs and the built CLI as a child process: what the tests drive. */
 import { execa } from 'execa';
 import fse from 'fs-extra';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,7 @@ export async function makeProject(options: { git?: boolean; packageJson?: boolea
       await fse.outputFile(path.join(dir, relative), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
     },
     read: (relative) => fse.readFile(path.join(dir, relative), 'utf8'),
-    readJson: async (relative) => JSON.parse(await fse.readFile(path.join(dir, relative), 'utf8')),
+    readJson: async (relative) => JSON.parse(await readFile(path.join(dir, relative), 'utf8')),
     async git(...args) {
       return (await execa('git', args, { cwd: dir, env: GIT_ENV })).stdout;
     },
@@ -54,6 +55,17 @@ export async function makeProject(options: { git?: boolean; packageJson?: boolea
     await project.commit('initial commit');
   }
   return project;
+}
+
+/** Every path under the project except .git, with its bytes: a refusal must leave it as it was. */
+export async function tree(project: Project): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(project.dir, { recursive: true, withFileTypes: true })) {
+    const file = path.relative(project.dir, path.join(entry.parentPath, entry.name));
+    if (file === '.git' || file.startsWith(`.git${path.sep}`)) continue;
+    files[file] = entry.isDirectory() ? '(folder)' : (await readFile(path.join(project.dir, file))).toString('base64');
+  }
+  return files;
 }
 
 export interface CliResult {

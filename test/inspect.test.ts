@@ -157,6 +157,21 @@ describe('--inspect with no relay listening', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('BATON_INSPECT that is not a ws:// URL: a warning on stderr naming it, and every command runs as usual', async () => {
+    const project = await makeProject();
+    for (const value of ['yes', 'http://localhost:8080']) {
+      const env = { BATON_INSPECT: value };
+      const entry = await baton(['entry'], { cwd: project.dir, env });
+      expect(entry.exitCode, entry.stderr).toBe(0);
+      expect(entry.stdout).toContain('Next state: INIT');
+      expect(entry.stderr).toContain(`baton: warning: BATON_INSPECT=${value} is not a ws:// or wss:// URL; going on without inspection`);
+      const status = await baton(['status', '--json'], { cwd: project.dir, env });
+      expect(status.exitCode, status.stderr).toBe(0);
+      expect(status.json().state).toBe('INIT');
+      expect(status.stderr).toContain('BATON_INSPECT');
+    }
+  });
+
   it('a URL that is not ws:// is a usage error', async () => {
     const project = await makeProject();
     const result = await baton(['entry', '--inspect-url', 'http://localhost:8080'], { cwd: project.dir });

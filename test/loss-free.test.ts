@@ -92,7 +92,7 @@ describe('session.json', () => {
     await project.write(`${PROGRESS}/session.json`, torn);
     const entry = await baton(['entry'], { cwd: project.dir });
     noCrash(entry);
-    expect(entry.stdout).toMatch(/session\.json \(line \d+, column \d+\): is truncated.*kept as .*session\.json\.bad-/);
+    expect(entry.stderr).toMatch(/session\.json \(line \d+, column \d+\): is truncated.*kept as .*session\.json\.bad-/);
     expect(await keptAside(project, `${PROGRESS}/session.json`)).toEqual([torn]);
   });
 
@@ -117,7 +117,7 @@ describe('file_history.json', () => {
     await baton(['entry'], { cwd: project.dir });
     await project.write(`${PROGRESS}/file_history.json`, '["src/a.js", ');
     const entry = await baton(['entry'], { cwd: project.dir });
-    expect(entry.stdout).toContain("file_history.json (end of file): is truncated: the JSON ends before it is complete; git's recent files are used instead");
+    expect(entry.stderr).toContain("file_history.json (end of file): is truncated: the JSON ends before it is complete; git's recent files are used instead");
     const edit = await baton(['hook', 'PostToolUse'], {
       cwd: project.dir,
       input: JSON.stringify({ hook_event_name: 'PostToolUse', cwd: project.dir, tool_name: 'Write', tool_input: { file_path: project.file('src/b.js') }, tool_response: {} }),
@@ -136,8 +136,8 @@ describe('state.json.bak and checkpoint.json', () => {
     await project.write(`${PROGRESS}/checkpoint.json`, '{"schema_version": 1}');
     const entry = await baton(['entry'], { cwd: project.dir });
     noCrash(entry);
-    expect(entry.stdout).toMatch(/state\.json\.bak: is not valid JSON.*kept as .*state\.json\.bak\.bad-/);
-    expect(entry.stdout).toMatch(/checkpoint\.json \(checkpoint_at\).*kept as .*checkpoint\.json\.bad-/);
+    expect(entry.stderr).toMatch(/state\.json\.bak: is not valid JSON.*kept as .*state\.json\.bak\.bad-/);
+    expect(entry.stderr).toMatch(/checkpoint\.json \(checkpoint_at\).*kept as .*checkpoint\.json\.bad-/);
     expect(await keptAside(project, `${PROGRESS}/state.json.bak`)).toEqual(['not json at all']);
     expect(await keptAside(project, `${PROGRESS}/checkpoint.json`)).toEqual(['{"schema_version": 1}']);
     expect((await project.readJson(`${PROGRESS}/state.json.bak`)).schema_version).toBe(1);

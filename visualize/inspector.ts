@@ -22,31 +22,44 @@ const PROBE_TIMEOUT_MS = 1500;
 const FLUSH_TIMEOUT_MS = 3000;
 const CLOSE_TIMEOUT_MS = 1000;
 
-/**
- * Where to send inspection events, if anywhere: `--inspect-url URL`, `--inspect` (the
- * default URL), or the environment variable BATON_INSPECT (a URL, or 1 for the default).
- */
-export function inspectUrlFrom(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | null {
-  const flagUrl = options['inspect-url'];
-  if (typeof flagUrl === 'string' && flagUrl.trim() !== '') return flagUrl.trim();
-  if (options.inspect === true) return DEFAULT_INSPECT_URL;
-  const fromEnv = env.BATON_INSPECT?.trim();
-  if (!fromEnv || fromEnv === '0' || fromEnv.toLowerCase() === 'false') return null;
-  if (fromEnv === '1' || fromEnv.toLowerCase() === 'true') return DEFAULT_INSPECT_URL;
-  return fromEnv;
-}
-
-function parseUrl(url: string): URL {
+/** Why `url` cannot be an inspector's address, or null when it can. */
+function urlProblem(url: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`inspector URL "${url}" is not a URL`, `example: --inspect-url ${DEFAULT_INSPECT_URL}`);
+    return 'is not a URL';
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new UsageError(`inspector URL "${url}" must start with ws:// or wss://`, `example: --inspect-url ${DEFAULT_INSPECT_URL}`);
+  return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? null : 'must start with ws:// or wss://';
+}
+
+/** `--inspect-url URL`, checked: a usage error when it is not a ws:// or wss:// URL. */
+export function inspectUrlOption(options: Record<string, unknown>): string | null {
+  const flagUrl = options['inspect-url'];
+  if (typeof flagUrl !== 'string' || flagUrl.trim() === '') return null;
+  const url = flagUrl.trim();
+  const problem = urlProblem(url);
+  if (problem) throw new UsageError(`inspector URL "${url}" ${problem}`, `example: --inspect-url ${DEFAULT_INSPECT_URL}`);
+  return url;
+}
+
+/**
+ * Where to send inspection events, if anywhere: `--inspect-url URL`, `--inspect` (the
+ * default URL), or the environment variable BATON_INSPECT (a URL, or 1 for the default).
+ * A bad flag is a usage error; a bad BATON_INSPECT, set once for every command, is a warning.
+ */
+export function inspectUrlFrom(options: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string | null {
+  const flagUrl = inspectUrlOption(options);
+  if (flagUrl) return flagUrl;
+  if (options.inspect === true) return DEFAULT_INSPECT_URL;
+  const fromEnv = env.BATON_INSPECT?.trim();
+  if (!fromEnv || fromEnv === '0' || fromEnv.toLowerCase() === 'false') return null;
+  if (fromEnv === '1' || fromEnv.toLowerCase() === 'true') return DEFAULT_INSPECT_URL;
+  if (urlProblem(fromEnv)) {
+    warn(`BATON_INSPECT=${fromEnv} is not a ws:// or wss:// URL; going on without inspection (set it to a URL such as ${DEFAULT_INSPECT_URL}, or 1 for that one)`);
+    return null;
   }
-  return parsed;
+  return fromEnv;
 }
 
 /** Whether something accepts TCP connections at the URL's host and port. */
@@ -86,16 +99,15 @@ const OPEN = 1;
 const CLOSED = 3;
 
 function warn(message: string): void {
-  process.stderr.write(`baton: ${message}\n`);
+  process.stderr.write(`baton: warning: ${message}\n`);
 }
 
 /**
  * Connects to the relay; returns the observer to give the Session (`session.inspect`), or
  * undefined when there is no relay (after saying so on stderr).
  */
-export async function connectInspector(url: string): Promise<((event: InspectionEvent) => void) | undefined> {
-  const parsed = parseUrl(url);
-  const problem = await probe(parsed);
+async function connectInspector(url: string): Promise<((event: InspectionEvent) => void) | undefined> {
+  const problem = await probe(new URL(url));
   if (problem) {
     warn(`no inspector relay at ${url} (${problem}); going on without inspection. Start one with \`baton inspect\`.`);
     return undefined;

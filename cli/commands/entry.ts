@@ -8,7 +8,7 @@ import { oneLine, oneLineStrings } from '../../services/utils/one-line.js';
 import { takeNotices } from '../../services/storage/notices.js';
 import { ensureOwnDir } from '../../services/storage/write.js';
 import { openSession, type CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, warn } from '../output.js';
 
 async function prepareDirectories(context: CommandContext): Promise<void> {
   await ensureOwnDir(context.paths, context.paths.progressDir);
@@ -18,6 +18,8 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
 
 /** The entry protocol, and the start (or continuation) of the agent session it opens. */
 export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
+  // A bad --inspect-url is a usage error before anything is created (openSession comes after the directories).
+  if (context.options['inspect-url'] !== undefined) (await import('../../visualize/inspector.js')).inspectUrlOption(context.options);
   await prepareDirectories(context);
   const session = await openSession(context);
   const health = chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force) });
@@ -37,6 +39,7 @@ export async function runEntry(context: CommandContext, agentSession: { sessionI
 
 export async function run(context: CommandContext): Promise<number> {
   const report = await runEntry(context, { source: 'cli' });
+  for (const warning of report.warnings) warn(warning);
   if (context.json) printJson(report);
   else printReport(report);
   return 0;
@@ -110,7 +113,6 @@ function printReport(entryReport: EntryReport): void {
   println(`  [2/3] Recent files: ${report.recent_files_source === 'file_history' ? `TRACKED (${files})` : report.recent_files_source === 'git' ? `GIT (${files})` : 'NONE'}`);
   println(`  [3/3] Skill: ${report.skill}`);
 
-  for (const warning of report.warnings) println(paint(`  warning: ${warning}`, 'yellow'));
   println('');
   println(`${paint('Next:', 'bold')} ${nextStep(report)}`);
   println(paint('=== ENTRY COMPLETE ===', 'bold'));

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { countFeatures } from '../../machines/features.js';
+import { countFeatures, featureIdProblem } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
 import { UsageError } from '../../services/errors.js';
 import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
 import { parseUserEvent, sendAndReport } from './send.js';
 
 const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | done ID | import FILE [--replace]';
@@ -22,6 +22,8 @@ export async function run(context: CommandContext): Promise<number> {
     case 'done': {
       const [id, ...extra] = args;
       if (!id || extra.length) throw new UsageError(`features ${action} takes one feature id`, `usage: ${USAGE}`);
+      const problem = featureIdProblem(id);
+      if (problem) throw new UsageError(`features ${action}: ${problem}`, 'the ids are in `baton features list`');
       // `done` means "implemented, ready for its tests"; TESTS_PASSED marks it tested.
       const type = action === 'start' ? 'FEATURE_STARTED' : 'FEATURE_IMPLEMENTED';
       return sendAndReport(context, parseUserEvent(type, JSON.stringify({ featureId: id })));
@@ -45,9 +47,17 @@ async function list(context: CommandContext): Promise<number> {
   }
   const width = Math.max(...features.map((feature) => feature.id.length));
   const color = { pending: 'dim', in_progress: 'cyan', implemented: 'cyan', tested: 'green', completed: 'green', blocked: 'red' } as const;
+  // The description wraps in its own column, unless long ids leave it too little room: then it goes under its id.
+  const column = width + 2 + 11 + 2;
+  const beside = column <= LINE_WIDTH / 2;
   for (const feature of features) {
     const retries = feature.retries ? ` (${feature.retries} failed run${feature.retries > 1 ? 's' : ''})` : '';
-    println(`${feature.id.padEnd(width)}  ${paint(feature.status.padEnd(11), color[feature.status])}  ${feature.description}${retries}`);
+    const head = `${feature.id.padEnd(width)}  ${paint(feature.status.padEnd(11), color[feature.status])}`;
+    if (beside) printWrapped(`${head}  ${feature.description}${retries}`, ' '.repeat(column));
+    else {
+      println(head.trimEnd());
+      printWrapped(`    ${feature.description}${retries}`, '    ');
+    }
   }
   const counts = countFeatures(features);
   println(`${counts.done}/${counts.total} done, ${counts.open} open`);

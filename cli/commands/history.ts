@@ -2,7 +2,7 @@ import { UsageError } from '../../services/errors.js';
 import { committedEntries, readLog, type LoggedEvent } from '../../services/event-log.js';
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const limitText = context.options.limit as string | undefined;
@@ -13,6 +13,7 @@ export async function run(context: CommandContext): Promise<number> {
   const { entries, uncommitted } = committedEntries(log.entries, state.kind === 'ok' ? state.state.revision : null);
   const problems = uncommitted ? [...log.problems, `${uncommitted} line(s) above state.json's revision were never committed; not shown`] : log.problems;
   const shown = limit ? entries.slice(-limit) : entries;
+  for (const problem of problems) warn(problem);
   if (context.json) {
     printJson({ entries: shown, problems });
     return 0;
@@ -24,9 +25,9 @@ export async function run(context: CommandContext): Promise<number> {
     // The states it passed through (IMPLEMENT -> TEST -> IMPLEMENT), not just where it ended.
     const states = entry.path ?? (entry.from === entry.to ? [entry.to] : [entry.from, entry.to]);
     const outcomes = resultsText(entry.results ?? []);
-    println(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`);
+    // Lines after the first start under the time, so the revisions stand out.
+    printWrapped(`${String(entry.revision).padStart(4)}  ${entry.at}  ${paint(type, 'bold')}${data}  ${states.join(' -> ')}${outcomes ? `  ${outcomes}` : ''}${entry.note ? paint(`  (${entry.note})`, 'dim') : ''}`, '      ');
   }
-  for (const problem of problems) println(paint(`warning: ${problem}`, 'yellow'));
   return 0;
 }
 

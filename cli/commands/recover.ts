@@ -1,9 +1,10 @@
 import { recoverNow } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const outcome = await recoverNow(await openSession(context));
+  for (const warning of outcome.warnings) warn(warning);
   if (context.json) {
     printJson({ recovered: outcome.recovery, state: outcome.state?.state ?? null, revision: outcome.state?.revision ?? null, warnings: outcome.warnings });
     return 0;
@@ -15,6 +16,5 @@ export async function run(context: CommandContext): Promise<number> {
     println(paint(`RECOVERED: ${r.detail}`, 'yellow'));
     println(`restored ${r.restoredState} from ${r.restoredFrom}, recorded ${r.recordedAt}${r.movedAside ? `; the bad file was kept as ${r.movedAside}` : ''}`);
   }
-  for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
   return 0;
 }

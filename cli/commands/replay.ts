@@ -7,7 +7,7 @@ import { readStateFile } from '../../services/session.js';
 import { replay } from '../../services/replay.js';
 import { topStateOf } from '../../services/state-file.js';
 import type { CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const toText = context.options.to as string | undefined;
@@ -37,13 +37,13 @@ export async function run(context: CommandContext): Promise<number> {
     snapshot: result.snapshot,
     problems,
   };
+  for (const problem of problems) warn(problem);
   if (context.json) {
     printJson(view);
     return 0;
   }
-  println(`at revision ${view.revision} (${view.at ?? 'start'}, after ${view.event?.type ?? 'nothing'}):`);
-  println(`  state ${paint(view.state, 'bold')}, health ${view.health_status}${view.current_feature ? `, feature ${view.current_feature}` : ''}`);
-  for (const feature of view.features ?? []) println(`  ${feature.id}: ${feature.status}${feature.retries ? ` (${feature.retries} retries)` : ''}`);
-  for (const problem of problems) println(paint(`warning: ${problem}`, 'yellow'));
+  printWrapped(`at revision ${view.revision} (${view.at ?? 'start'}, after ${view.event?.type ?? 'nothing'}):`, '  ');
+  printWrapped(`  state ${paint(view.state, 'bold')}, health ${view.health_status}${view.current_feature ? `, feature ${view.current_feature}` : ''}`, '    ');
+  for (const feature of view.features ?? []) printWrapped(`  ${feature.id}: ${feature.status}${feature.retries ? ` (${feature.retries} retries)` : ''}`, '    ');
   return 0;
 }

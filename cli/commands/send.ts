@@ -4,7 +4,7 @@ import { FORCE_FIX_HINT, whyNotFixed } from '../../machines/refusals.js';
 import { EXIT, UsageError } from '../../services/errors.js';
 import { applyEvent } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, println, warn } from '../output.js';
 
 /** Validates an event name and its JSON payload into a typed event, or explains what is wrong. */
 export function parseUserEvent(type: string | undefined, data: string | undefined): UserEvent {
@@ -47,6 +47,7 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   const testsFailed = entry.results?.some((result) => result.type === 'xstate.done.actor.testRun' && ['failed', 'timed_out'].includes((result.output as { outcome?: string } | undefined)?.outcome ?? ''));
   const code = notFixed || testsFailed ? EXIT.CHECK_FAILED : 0;
   const path = entry.path ?? [entry.from, entry.to];
+  for (const warning of outcome.warnings) warn(warning);
   if (context.json) {
     printJson({
       accepted: true,
@@ -81,7 +82,6 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
     if (lastTestRun.outcome !== 'passed' && lastTestRun.outputTail) for (const line of lastTestRun.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
   }
   if (ran.includes('xstate.done.actor.featureCommit') && lastCommit) println(`commit: ${lastCommit.status} (${lastCommit.detail})`);
-  for (const warning of outcome.warnings) println(paint(`warning: ${warning}`, 'yellow'));
   return code;
 }
 

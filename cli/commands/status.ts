@@ -5,7 +5,7 @@ import { BadFileError, BatonError, EXIT, describeError } from '../../services/er
 import { loadFeatureList, toProgress } from '../../services/feature-list.js';
 import { autoCheckpoint, readStateFile } from '../../services/session.js';
 import { openSession, type CommandContext } from '../context.js';
-import { paint, printJson, println } from '../output.js';
+import { paint, printJson, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const session = await openSession(context);
@@ -47,19 +47,19 @@ export async function run(context: CommandContext): Promise<number> {
   };
   // A reader that shows what it could of a bad file exits 4 (README "Safe on any repository").
   const code = listProblem ? EXIT.BAD_FILE : 0;
+  for (const warning of warnings) warn(warning);
   if (context.json) {
     printJson(view);
     return code;
   }
   const healthColor = state.health_status === 'HEALTHY' ? 'green' : state.health_status === 'BROKEN' ? 'red' : 'yellow';
-  println(`${paint(view.substate, 'bold')}  health ${paint(state.health_status, healthColor)}  revision ${state.revision}${state.dirty ? paint('  DIRTY (interrupted or running: ' + (state.pending?.action ?? '?') + ')', 'yellow') : ''}`);
-  println(`features: ${counts.done}/${counts.total} done, ${counts.open} open${counts.blocked ? `, ${counts.blocked} blocked` : ''}`);
-  if (view.current_feature) println(`current feature: ${view.current_feature}`);
-  else if (view.next_feature) println(`next feature: ${view.next_feature}`);
-  if (view.last_failure) println(`last test failure: ${view.last_failure.featureId}: ${view.last_failure.reason}`);
-  if (view.health_detail && state.health_status !== 'HEALTHY') println(`health: ${view.health_detail}`);
-  println(`in this state since ${state.entered_at}`);
-  println(`accepted events: ${view.accepted_events.join(', ') || 'none'}`);
-  for (const warning of warnings) println(paint(`warning: ${warning}`, 'yellow'));
+  printWrapped(`${paint(view.substate, 'bold')}  health ${paint(state.health_status, healthColor)}  revision ${state.revision}${state.dirty ? paint('  DIRTY (interrupted or running: ' + (state.pending?.action ?? '?') + ')', 'yellow') : ''}`, '  ');
+  printWrapped(`features: ${counts.done}/${counts.total} done, ${counts.open} open${counts.blocked ? `, ${counts.blocked} blocked` : ''}`, '  ');
+  if (view.current_feature) printWrapped(`current feature: ${view.current_feature}`, '  ');
+  else if (view.next_feature) printWrapped(`next feature: ${view.next_feature}`, '  ');
+  if (view.last_failure) printWrapped(`last test failure: ${view.last_failure.featureId}: ${view.last_failure.reason}`, '  ');
+  if (view.health_detail && state.health_status !== 'HEALTHY') printWrapped(`health: ${view.health_detail}`, '  ');
+  printWrapped(`in this state since ${state.entered_at}`, '  ');
+  printWrapped(`accepted events: ${view.accepted_events.join(', ') || 'none'}`, '  ');
   return code;
 }

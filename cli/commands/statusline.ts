@@ -4,6 +4,7 @@ import { projectPaths } from '../../services/paths.js';
 import { findProjectRoot } from '../../services/project-root.js';
 import { readOwnJson } from '../../services/storage/read.js';
 import type { CommandContext } from '../context.js';
+import { printJson, println } from '../output.js';
 import { readStdinToEnd } from '../stdin.js';
 
 /**
@@ -33,7 +34,8 @@ export async function run(context: CommandContext): Promise<number> {
   } catch {
     // a project baton cannot read: the default line
   }
-  process.stdout.write(`${line}\n`);
+  if (context.json) printJson({ line });
+  else println(line);
   return 0;
 }
 
