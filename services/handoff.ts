@@ -18,6 +18,7 @@ import {
   newSessionRecord,
   readMetrics,
   readSessionRecord,
+  sessionGoesOn,
   updateSessionRecord,
   upsertMetrics,
   type MetricsRow,
@@ -287,9 +288,8 @@ export async function beginSession(
   if (existing && !existing.ended_at && (options.sessionId === undefined || existing.session_id === options.sessionId)) {
     return { record: existing, abandoned: null };
   }
-  // The same Claude Code session goes on after a Stop (and `baton entry` run by its agent is that
-  // session too: a Stop ends a turn, not the session): reopen it.
-  const sameSession = options.sessionId !== undefined ? existing?.session_id === options.sessionId : existing?.last_action === 'Stop';
+  // The same Claude Code session goes on after a Stop, and `baton entry` run by its agent is that session too: reopen it.
+  const sameSession = options.sessionId !== undefined ? existing?.session_id === options.sessionId : existing !== null && sessionGoesOn(existing);
   if (existing && existing.ended_at && sameSession) {
     const reopened = await updateSessionRecord(paths, (current) => (current ? { ...current, ended_at: null } : current));
     return { record: reopened!, abandoned: null };

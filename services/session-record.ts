@@ -96,6 +96,11 @@ export function newSessionRecord(options: {
   };
 }
 
+/** A Stop ends a turn, not the session: a record not handed off, or last handed off by a Stop, goes on. */
+export function sessionGoesOn(record: SessionRecord): boolean {
+  return record.ended_at === null || record.last_action === 'Stop';
+}
+
 // Hand-written checks, not zod: these run in the per-tool-call hooks.
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;

@@ -1,5 +1,5 @@
 import { BadFileError, BatonError, EXIT, UsageError } from '../../services/errors.js';
-import { loadSessionRecord, updateSessionRecord, type SessionRecord } from '../../services/session-record.js';
+import { loadSessionRecord, sessionGoesOn, updateSessionRecord, type SessionRecord } from '../../services/session-record.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -9,7 +9,7 @@ import { printJson, println } from '../output.js';
  * nothing writes it again, so the note would be lost.
  */
 function handedOffForGood(record: SessionRecord): BatonError | null {
-  if (record.ended_at === null || record.last_action === 'Stop') return null;
+  if (sessionGoesOn(record)) return null;
   return new BatonError(
     `session ${record.session_id} was handed off (${record.last_action ?? 'ended'}, ${record.ended_at}); a note now would reach no summary`,
     EXIT.REFUSED,
