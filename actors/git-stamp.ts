@@ -1,28 +1,48 @@
 /**
- * A stamp of the git folder's files that change with every commit, checkout, reset or
- * `git add`: a stat each, no git process, so the per-turn Stop hook can tell "nothing new"
- * cheaply. Only a real .git folder in the project is looked at (never followed out of it);
- * a worktree's .git file gives an empty stamp, and the handoff then relies on the rest.
+ * A stamp of the git files that change with every commit, checkout, reset, `update-ref` or
+ * `git add`: a stat each and one read of HEAD, no git process, so the per-turn Stop hook can
+ * tell "nothing new" cheaply. The repository is the nearest .git folder at or above the
+ * project (a project may be a folder of a larger repository); a worktree's or submodule's
+ * .git file gives an empty stamp, and the handoff then relies on the rest.
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
+import { readNamedFile } from '../services/storage/read.js';
 
-const CHANGING_FILES = ['HEAD', 'index', path.join('logs', 'HEAD')];
+const CHANGING_FILES = ['HEAD', 'index', path.join('logs', 'HEAD'), 'packed-refs'];
+const BRANCH_REF = /^ref: (refs\/[\w./-]+)\s*$/;
+
+function stat(file: string): string {
+  try {
+    const stats = lstatSync(file);
+    return stats.isFile() ? `${stats.ino}:${stats.size}@${stats.mtimeMs}` : '-';
+  } catch {
+    return '-';
+  }
+}
+
+/** The .git folder of the repository holding `root`; null when there is none, or it is a .git file. */
+function gitFolderOf(root: string): string | null {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    try {
+      const stats = lstatSync(path.join(dir, '.git'));
+      return stats.isDirectory() ? path.join(dir, '.git') : null;
+    } catch {
+      if (path.dirname(dir) === dir) return null;
+    }
+  }
+}
+
+/** The branch file HEAD names (a commit moves it, even with no reflog), when HEAD is a small, plain ref. */
+function branchFile(gitDir: string): string | null {
+  const read = readNamedFile(path.join(gitDir, 'HEAD'), { maxBytes: 1024 });
+  const ref = read.kind === 'ok' ? BRANCH_REF.exec(read.text)?.[1] : undefined;
+  return ref && !ref.split('/').includes('..') ? path.join(gitDir, ref) : null;
+}
 
 export function gitStamp(root: string): string {
-  const gitDir = path.join(root, '.git');
-  const stat = (file: string) => {
-    try {
-      const stats = lstatSync(file);
-      return stats.isFile() ? `${stats.size}@${stats.mtimeMs}` : '-';
-    } catch {
-      return '-';
-    }
-  };
-  try {
-    if (!lstatSync(gitDir).isDirectory()) return '';
-  } catch {
-    return '';
-  }
-  return CHANGING_FILES.map((file) => stat(path.join(gitDir, file))).join(',');
+  const gitDir = gitFolderOf(root);
+  if (!gitDir) return '';
+  const branch = branchFile(gitDir);
+  return [...CHANGING_FILES.map((file) => path.join(gitDir, file)), ...(branch ? [branch] : [])].map(stat).join(',');
 }

@@ -211,8 +211,7 @@ export interface RollbackPlan {
   diffStat: string;
 }
 
-/** baton's own files are not the user's work: a rollback neither counts nor rewinds them. */
-
+/** What a rollback would do. baton's own files are not the user's work: a rollback neither counts nor rewinds them. */
 export async function planRollback(dir: string, target: string): Promise<RollbackPlan> {
   const repo = await openRepository(dir);
   if (!repo) throw new Error('not a git repository');

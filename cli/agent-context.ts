@@ -27,9 +27,10 @@ export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryR
   const report = oneLineStrings(entryReport);
   const lines: string[] = [];
   const counts = report.features;
-  const kept = report.health_kept ? `; checked ${describeAge(report.health_kept.age_seconds)}, not run again (\`baton entry\` runs it)` : '';
-  const health = report.health?.detail || kept ? ` (${report.health?.detail ?? ''}${kept})` : '';
-  lines.push(`baton (session state for ${paths.root}): ${report.next_state} - ${report.reason}. Health: ${report.health_status}${health}. Features: ${counts.done}/${counts.total} done.`);
+  const kept = report.health_kept ? `checked ${describeAge(report.health_kept.age_seconds)}, not run again (\`baton entry\` runs it)` : '';
+  const about = [report.health?.detail, kept].filter(Boolean).join('; ');
+  const health = about ? ` (${about})` : '';
+  lines.push(`baton (session state for ${oneLine(paths.root)}): ${report.next_state} - ${report.reason}. Health: ${report.health_status}${health}. Features: ${counts.done}/${counts.total} done.`);
   if (report.recovered) lines.push(`Recovered: ${report.recovered.detail}; restored ${report.recovered.restoredState} from ${report.recovered.restoredFrom}.`);
   if (report.broken) {
     lines.push('The app is BROKEN. Do not start feature work: edits to protected paths are blocked until the health check passes.');

@@ -1,6 +1,6 @@
 /**
  * The hooks that run on every tool call (PreToolUse, PostToolUse) or often (PreCompact, and
- * Stop / SessionEnd after every turn), bundled on their own into dist/hook-fast.js: one small
+ * Stop after every turn), bundled on their own into dist/hook-fast.js: one small
  * file, no zod, xstate or execa. The gate reads state.json's `health_status` and returns at
  * once unless it is BROKEN; Stop answers here when there is nothing new to hand off.
  *
@@ -9,9 +9,11 @@
  */
 import path from 'node:path';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
+import { readConfigLight } from '../services/config-light.js';
 import { describeProblem } from '../services/json-file.js';
 import { readOwnJson } from '../services/storage/read.js';
 import { projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
+import { isProgressPath } from '../services/commit-scope.js';
 import { recordEdit } from '../services/file-history.js';
 import { recordGateRefusal } from '../services/gate-refusals.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
@@ -23,10 +25,7 @@ import { checkHandoff, recordLightHandoff } from '../services/handoff-check.js';
 import { checkHookInput, HookInputError, payloadCwd, type HookJson, type PostToolUseInput, type PreToolUseInput, type StopInput, readHookJson } from './hook-contract.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 
-export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd'] as const;
-
-/** The hooks answered here only when there is nothing to do; otherwise the full CLI runs them. */
-const HANDOFF_HOOKS: readonly string[] = ['Stop', 'SessionEnd'];
+export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop'] as const;
 
 const BLOCK = 2;
 const NON_BLOCKING_ERROR = 1;
@@ -111,7 +110,7 @@ export async function postToolUse(paths: ProjectPaths, input: PostToolUseInput):
   const file = input.tool_name === 'NotebookEdit' ? toolInput.notebook_path : ['Write', 'Edit', 'MultiEdit'].includes(input.tool_name) ? toolInput.file_path : undefined;
   if (typeof file !== 'string') return 0;
   const relative = projectRelative(paths.root, input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root, file);
-  if (relative === null || relative.startsWith('.claude/progress/')) return 0;
+  if (relative === null || isProgressPath(relative)) return 0;
   await recordEdit(paths, relative);
   return 0;
 }
@@ -123,21 +122,23 @@ export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'
 }
 
 /**
- * Stop / SessionEnd with nothing new for the summary since the last handoff (the common case:
- * Stop runs after every turn): done here, tokens and who handed off included. Anything else, a
- * bad input included, is the full handoff's (null).
+ * Stop with nothing new for the summary since the last handoff (the common case: it runs after
+ * every turn): done here, tokens and who handed off included. Anything else, a bad input
+ * included, is the full handoff's (null).
  */
-async function handOffIfCheap(paths: ProjectPaths, event: string, json: HookJson): Promise<number | null> {
+async function handOffIfCheap(paths: ProjectPaths, json: HookJson): Promise<number | null> {
   let input: StopInput;
   try {
-    input = checkHookInput(event as StopInput['hook_event_name'], json) as StopInput;
+    input = checkHookInput('Stop', json) as StopInput;
   } catch {
     return null;
   }
+  // commit_on_end commits what the turn changed, which only git can tell: the full handoff asks it.
+  if (readConfigLight(paths).commit_on_end === true) return null;
   const check = checkHandoff(paths, { ...(input.session_id !== undefined ? { sessionId: input.session_id } : {}), transcriptPath: input.transcript_path ?? null, gitStamp: () => gitStamp(paths.root) });
   if (check.kind === 'other-session' || check.kind === 'no-session') return 0;
   if (check.kind !== 'nothing-new' && check.kind !== 'tokens-only') return null;
-  await recordLightHandoff(paths, check, event);
+  await recordLightHandoff(paths, check, 'Stop');
   return 0;
 }
 
@@ -168,7 +169,7 @@ export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?
   // No project: no session to guard or record, and nothing may be created.
   if (root === null) return 0;
   const paths = projectPaths(root);
-  if (HANDOFF_HOOKS.includes(event)) return (await handOffIfCheap(paths, event, json).catch(() => null)) ?? { stdin };
+  if (event === 'Stop') return (await handOffIfCheap(paths, json).catch(() => null)) ?? { stdin };
   let code: number;
   if (event === 'PreToolUse') code = await preToolUse(paths, json);
   else {
@@ -181,6 +182,6 @@ export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?
   }
   // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
   // Not after a refusal, which waits on no lock.
-  if (code !== BLOCK) await saveCheckpointIfDue(paths, await checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  if (code !== BLOCK) await saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
   return code;
 }

@@ -5,7 +5,7 @@
  * loads the full command line.
  */
 const argv = process.argv.slice(2);
-const FAST = new Set(['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd']);
+const FAST = new Set(['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop']);
 
 if (argv[0] === 'hook' && argv.length === 2 && FAST.has(argv[1]!)) {
   const { runFastHook } = await import('./hook-fast.js');

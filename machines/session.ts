@@ -179,7 +179,7 @@ export const sessionMachine = setup({
         breakageUnresolved: false,
       };
     }),
-    keepHealth: assign({ keepRecentHealth: false }),
+    clearKeepRecentHealth: assign({ keepRecentHealth: false }),
     markBreakageUnresolved: assign({ breakageUnresolved: true }),
     assignGit: assign((_, params: GitContext) => ({ git: params })),
     assignLoadedContext: assign((_, params: LoadedContext) => ({ loaded: params })),
@@ -276,7 +276,7 @@ export const sessionMachine = setup({
                 choosing: {
                   always: [
                     { guard: 'shouldSkipHealthCheck', target: 'done', actions: 'markHealthSkipped' },
-                    { guard: 'hasRecentHealth', target: 'done', actions: 'keepHealth' },
+                    { guard: 'hasRecentHealth', target: 'done', actions: 'clearKeepRecentHealth' },
                     { target: 'running' },
                   ],
                 },

@@ -4,6 +4,7 @@
  * recent it costs one stat. Kept free of zod and xstate so the per-tool-call hooks can
  * auto-save too; a checkpoint is validated when it is read back for a recovery.
  */
+import { readConfigLight } from './config-light.js';
 import type { ProjectPaths } from './paths.js';
 import { acquireLock } from './storage/lock.js';
 import { readOwnText } from './storage/read.js';
@@ -66,13 +67,7 @@ export async function readSettledStateLight(paths: ProjectPaths): Promise<Checkp
   }
 }
 
-export async function checkpointIntervalLight(paths: ProjectPaths): Promise<number> {
-  const read = readOwnText(paths, paths.config);
-  if (read.kind !== 'ok') return DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
-  try {
-    const value = (JSON.parse(read.text) as { checkpoint_interval_seconds?: unknown }).checkpoint_interval_seconds;
-    return typeof value === 'number' && value >= 0 ? value : DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
-  } catch {
-    return DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
-  }
+export function checkpointIntervalLight(paths: ProjectPaths): number {
+  const value = readConfigLight(paths).checkpoint_interval_seconds;
+  return typeof value === 'number' && value >= 0 ? value : DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
 }

@@ -18,7 +18,7 @@ export const PROGRESS_DIR = '.claude/progress';
 export const NOT_PROGRESS = ['--', '.', `:(exclude)${PROGRESS_DIR}`];
 
 /** A path (relative to the repository or the project) inside baton's own folder. */
-export const isProgressPath = (file: string) => /(^|\/)\.claude\/progress(\/|$)/.test(file);
+export const isProgressPath = (file: string) => file === PROGRESS_DIR || file.startsWith(`${PROGRESS_DIR}/`) || file.includes(`/${PROGRESS_DIR}/`);
 
 /** baton's per-checkout files, as .gitignore patterns relative to PROGRESS_DIR. */
 const PER_CHECKOUT = [

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gateRefusalsFile } from './gate-refusals.js';
 import type { ProjectPaths } from './paths.js';
-import { readMetrics, readSessionRecord, readTranscriptTokens, updateSessionRecord, upsertMetrics, type SessionRecord } from './session-record.js';
+import { readSessionRecord, readTranscriptTokens, updateMetrics, updateSessionRecord, type SessionRecord, type TranscriptRead } from './session-record.js';
 import { isInside } from './storage/read.js';
 import { ownFileStats } from './storage/write.js';
 
@@ -20,22 +20,26 @@ export interface HandoffCheckOptions {
   gitStamp: () => string;
 }
 
-/** Size and modification time: any write to the file changes one of them. */
+/** Inode, size and modification time: baton's atomic writes give a new inode, appends a new size. */
 function ownStamp(paths: ProjectPaths, file: string): string {
   const stats = ownFileStats(paths, file);
-  return stats ? `${stats.size}@${stats.mtimeMs}` : '-';
+  return stats ? `${stats.ino}:${stats.size}@${stats.mtimeMs}` : '-';
+}
+
+/** The files a handoff is built from, stamped: the state (the machine: features, health) and what the session recorded. */
+export function ownStamps(paths: ProjectPaths): string {
+  return [paths.state, paths.features, paths.fileHistory, gateRefusalsFile(paths)].map((file) => ownStamp(paths, file)).join('|');
 }
 
 /**
  * What a handoff was built from, as one string: the summary and the metrics row change only
- * when it does. Tokens are not in it: the transcript grows every turn and is read on its own.
- * `gitStamp` stands for what git would report (commits, the index), from the caller: the
- * state file carries the machine (features, health), the others what the session recorded.
+ * when it does. `stamps` from ownStamps, `gitStamp` for what git would report (commits, the
+ * index; actors/git-stamp.ts). Tokens are not in it: the transcript grows every turn and is
+ * read on its own.
  */
-export function handoffMark(paths: ProjectPaths, record: SessionRecord, gitStamp: string): string {
-  const files = [paths.state, paths.features, paths.fileHistory, gateRefusalsFile(paths)].map((file) => ownStamp(paths, file));
+export function handoffMark(stamps: string, record: SessionRecord, gitStamp: string): string {
   const counters = [record.decisions.length, record.blockers.length, record.compressions.manual, record.compressions.auto];
-  return [...files, counters.join(','), gitStamp].join('|');
+  return [stamps, counters.join(','), gitStamp].join('|');
 }
 
 /**
@@ -62,8 +66,8 @@ export type HandoffCheck =
   | { kind: 'no-session' }
   /** The hook speaks for a session that is no longer the current one. */
   | { kind: 'other-session'; reason: string }
-  | { kind: 'nothing-new'; record: SessionRecord; reason: string }
-  | { kind: 'tokens-only'; record: SessionRecord; transcript: NonNullable<SessionRecord['transcript_read']> }
+  /** Nothing for the summary since the last handoff; `transcript`: the transcript as read now. */
+  | { kind: 'nothing-new' | 'tokens-only'; record: SessionRecord; transcript: TranscriptRead | null; reason: string }
   | { kind: 'hand-off'; record: SessionRecord };
 
 /**
@@ -77,26 +81,30 @@ export function checkHandoff(paths: ProjectPaths, options: HandoffCheckOptions):
   if (options.sessionId !== undefined && options.sessionId !== record.session_id && record.source !== 'cli') {
     return { kind: 'other-session', reason: `session ${options.sessionId} is not the current session (${record.session_id} is); it has nothing to hand off` };
   }
-  const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(paths, record, options.gitStamp());
+  const handedOff = record.ended_at !== null && record.handoff_mark === handoffMark(ownStamps(paths), record, options.gitStamp());
   // Not handed off since the last change: the handoff reads the transcript itself, once.
   if (!handedOff) return { kind: 'hand-off', record };
   const transcript = transcriptTokens(record, options.transcriptPath);
   if (!transcript || transcript.tokens === record.tokens_used) {
-    return { kind: 'nothing-new', record, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since` };
+    return { kind: 'nothing-new', record, transcript, reason: `session ${record.session_id} already handed off at ${record.ended_at}; nothing new since` };
   }
-  return { kind: 'tokens-only', record, transcript };
+  return { kind: 'tokens-only', record, transcript, reason: `session ${record.session_id} already handed off at ${record.ended_at}; only its token count changed (${transcript.tokens})` };
 }
 
 /**
  * A handoff with nothing for the summary still records who handed off last (a SessionEnd
- * after a Stop ends the session) and, when only the transcript grew, its tokens in the record
- * and the metrics row. A Stop after a Stop with nothing new writes nothing.
+ * after a Stop ends the session), how far the transcript was read, and a grown token count
+ * (in the record and the metrics row). A Stop after a Stop with nothing appended writes nothing.
  */
 export async function recordLightHandoff(paths: ProjectPaths, check: Extract<HandoffCheck, { kind: 'nothing-new' | 'tokens-only' }>, by: string): Promise<void> {
-  const transcript = check.kind === 'tokens-only' ? check.transcript : null;
-  if (!transcript && check.record.last_action === by) return;
-  const tokens = transcript ? { tokens_used: transcript.tokens, transcript_read: transcript } : {};
-  await updateSessionRecord(paths, (current) => (current && current.session_id === check.record.session_id ? { ...current, last_action: by, ...tokens } : current));
-  const row = transcript ? readMetrics(paths).rows.find((existing) => existing.session_id === check.record.session_id) : undefined;
-  if (row && transcript) await upsertMetrics(paths, { ...row, tokens_used: transcript.tokens });
+  const { record, transcript } = check;
+  const readFurther = transcript !== null && (transcript.offset !== record.transcript_read?.offset || transcript.inode !== record.transcript_read?.inode);
+  if (!readFurther && record.last_action === by) return;
+  await updateSessionRecord(paths, (current) => {
+    if (!current || current.session_id !== record.session_id) return null;
+    // Another handoff moved the transcript on meanwhile: its count stands.
+    const unmoved = current.transcript_read?.offset === record.transcript_read?.offset;
+    return { ...current, last_action: by, ...(readFurther && unmoved ? { tokens_used: transcript.tokens, transcript_read: transcript } : {}) };
+  });
+  if (check.kind === 'tokens-only') await updateMetrics(paths, (rows) => rows.map((row) => (row.session_id === record.session_id ? { ...row, tokens_used: transcript!.tokens } : row)));
 }

@@ -3,6 +3,7 @@
  * summary and the metrics row are built from what was recorded (the event log, the
  * feature list, git), never guessed.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { countFeatures, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
@@ -13,7 +14,7 @@ import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { replay } from './replay.js';
-import { checkHandoff, handoffMark, recordLightHandoff, transcriptTokens, type HandoffCheckOptions } from './handoff-check.js';
+import { checkHandoff, handoffMark, ownStamps, recordLightHandoff, transcriptTokens, type HandoffCheckOptions } from './handoff-check.js';
 import {
   newSessionRecord,
   readMetrics,
@@ -28,7 +29,7 @@ import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
 import { writeOwnFile } from './storage/write.js';
 import { oneLine } from './utils/one-line.js';
-import type { StateFile } from './state-file.js';
+import { topStateOf, type StateFile } from './state-file.js';
 
 export interface GitFacts {
   commits: { hash: string; subject: string }[];
@@ -42,6 +43,8 @@ interface SessionFacts {
   /** Each feature's status when the session first saw it: at its start, or when it appeared during it. */
   firstSeen: Map<string, string>;
   endFeatures: FeatureProgress[] | null;
+  /** Where the session ended: its state and health at its last event. */
+  end: { state: string; health_status: string } | null;
   context: SessionContext | null;
   gateRefusals: number;
 }
@@ -74,9 +77,15 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
     ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)
     : null;
   const context = state ? (state.snapshot.context as unknown as SessionContext) : null;
+  // A session closed by the next one ended before that one's entry: its end is replayed, not read from state.json.
+  const closedEarlier = untilRevision !== undefined && state !== null && untilRevision < state.revision && entries.some((entry) => entry.revision === untilRevision);
+  const endSnapshot = closedEarlier ? replay(entries, untilRevision).snapshot : null;
+  const end = endSnapshot
+    ? { state: topStateOf(endSnapshot.value), health_status: (endSnapshot.context as unknown as SessionContext).health?.status ?? 'UNKNOWN' }
+    : state && { state: state.state, health_status: state.health_status };
   // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
   const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null)) ?? context?.features ?? null;
-  return { record, state, entries: during, firstSeen: firstSeenStatuses(startFeatures, during), endFeatures, context, gateRefusals: await countGateRefusals(paths, record) };
+  return { record, state, entries: during, firstSeen: firstSeenStatuses(startFeatures, during), endFeatures, end, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 /**
@@ -109,7 +118,7 @@ function continueRow(before: MetricsRow | null, row: MetricsRow): MetricsRow {
 }
 
 export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by']): MetricsRow {
-  const { record, entries, state } = facts;
+  const { record, entries } = facts;
   const states: string[] = [];
   for (const entry of entries) for (const name of entry.path ?? [entry.from, entry.to]) if (states.at(-1) !== name) states.push(name);
   let passed = 0;
@@ -132,8 +141,8 @@ export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by'])
     started_at: record.started_at,
     ended_at: record.ended_at,
     ended_by: endedBy,
-    health_status: state?.health_status ?? 'UNKNOWN',
-    states_visited: states.length ? states : state ? [state.state] : [],
+    health_status: facts.end?.health_status ?? 'UNKNOWN',
+    states_visited: states.length ? states : facts.end ? [facts.end.state] : [],
     compressions: record.compressions.manual + record.compressions.auto,
     retries,
     tokens_used: record.tokens_used,
@@ -144,12 +153,19 @@ export function metricsRow(facts: SessionFacts, endedBy: MetricsRow['ended_by'])
   });
 }
 
-/** Lists in the summary stop here: it is read at the start of every session, by people and agents. */
+/** Lists in the summary stop here, and each item at ITEM_LIMIT characters: it is read at the start of every session, by people and agents. */
 const SUMMARY_LIST_LIMIT = 20;
+const ITEM_LIMIT = 300;
 
-const bullet = (items: string[], empty: string) => {
+/** An item as the summary shows it: on one line, and not endless. */
+const clip = (text: string) => {
+  const line = oneLine(text);
+  return line.length > ITEM_LIMIT ? `${line.slice(0, ITEM_LIMIT - 1)}…` : line;
+};
+
+const bullet = (items: string[], empty: string, marker = '-') => {
   if (!items.length) return `- ${empty}`;
-  const shown = items.slice(0, SUMMARY_LIST_LIMIT).map((item) => `- ${oneLine(item)}`);
+  const shown = items.slice(0, SUMMARY_LIST_LIMIT).map((item) => `${marker} ${clip(item)}`);
   if (items.length > SUMMARY_LIST_LIMIT) shown.push(`- and ${items.length - SUMMARY_LIST_LIMIT} more`);
   return shown.join('\n');
 };
@@ -177,7 +193,7 @@ export function renderSummary(facts: SessionFacts, git: GitFacts, descriptions: 
     'Run `baton entry` first',
     `Resume from state: ${state?.state ?? 'START'}`,
     ...(next ? [`Continue with feature: ${label(next.id)}`] : []),
-    ...(record.blockers.length ? [`Address blockers: ${record.blockers.join('; ')}`] : []),
+    ...(record.blockers.length === 1 ? [`Address the blocker: ${record.blockers[0]}`] : record.blockers.length ? [`Address the ${record.blockers.length} blockers listed under Blockers`] : []),
   ];
   return `# Session Summary - ${record.ended_at ?? record.started_at}
 
@@ -199,10 +215,10 @@ ${bullet(git.commits.map((commit) => `${commit.hash}: ${commit.subject}`), 'None
 ${bullet(record.decisions, 'None recorded (`baton note --decision "..."`)')}
 
 ## Blockers
-${record.blockers.length ? record.blockers.map((blocker) => `- [ ] ${oneLine(blocker)}`).join('\n') : '- None recorded (`baton note --blocker "..."`)'}
+${bullet(record.blockers, 'None recorded (`baton note --blocker "..."`)', '- [ ]')}
 
 ## Next Session
-${steps.map((step, index) => `${index + 1}. ${oneLine(step)}`).join('\n')}
+${steps.map((step, index) => `${index + 1}. ${clip(step)}`).join('\n')}
 
 ## Files Modified
 ${bullet(files, 'None')}
@@ -235,6 +251,11 @@ export interface EndOptions extends HandoffCheckOptions {
   commit?: (message: string) => Promise<{ sha: string | null; detail: string }>;
 }
 
+/** What git said at a handoff, as a key: SessionEnd and `baton end` compare it, since edits made outside the agent's tools leave no other trace. */
+function gitFactsKey(git: GitFacts): string {
+  return createHash('sha256').update(JSON.stringify(git)).digest('hex');
+}
+
 /**
  * Hands the session off: marks it ended, writes the summary and the metrics row, cleans
  * temp files, then commits when configured. Running it again with nothing new changes nothing.
@@ -247,17 +268,24 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const nothing = { summary: null, row: null, commit: null, commitDetail: null, dirtyState };
   if (check.kind === 'no-session') return { ended: false, reason: 'no session has started (run `baton entry`)', record: null, ...nothing };
   if (check.kind === 'other-session') return { ended: false, reason: check.reason, record: null, ...nothing };
+  let git: GitFacts | null = null;
   if (check.kind === 'nothing-new' || check.kind === 'tokens-only') {
-    await recordLightHandoff(paths, check, options.by);
-    const reason = check.kind === 'nothing-new' ? check.reason : `session ${check.record.session_id} already handed off at ${check.record.ended_at}; only its token count changed (${check.transcript.tokens})`;
-    return { ended: false, reason, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
+    // The mark cannot see an edit made in the work tree by a shell command; git can. The Stop hook's fast
+    // path trusts the mark (every turn); whatever reaches here (SessionEnd, baton end, commit_on_end) asks git.
+    git = await options.git(check.record.start_head);
+    if (gitFactsKey(git) === check.record.handoff_git) {
+      await recordLightHandoff(paths, check, options.by);
+      return { ended: false, reason: check.reason, record: check.record, ...nothing, summary: summaryFile(paths, check.record) };
+    }
   }
   const { record } = check;
+  // Stamped before anything the summary shows is read: a change made during the handoff is new to the next one.
+  const stamps = ownStamps(paths);
+  const gitStampBefore = options.gitStamp();
   const transcript = transcriptTokens(record, options.transcriptPath);
-  const endRevision = state?.revision ?? record.start_revision;
   const ended = (await updateSessionRecord(paths, (current) =>
     current && current.session_id === record.session_id
-      ? { ...current, ended_at: options.now.toISOString(), last_action: options.by, tokens_used: transcript?.tokens ?? current.tokens_used, transcript_read: transcript, end_revision: endRevision }
+      ? { ...current, ended_at: options.now.toISOString(), last_action: options.by, tokens_used: transcript?.tokens ?? current.tokens_used, transcript_read: transcript ?? current.transcript_read }
       : current,
   ))!;
   const facts = await gatherFacts(paths, ended, options.now);
@@ -266,12 +294,16 @@ export async function endSession(paths: ProjectPaths, options: EndOptions): Prom
   const list = await loadFeatureList(paths).catch(() => null);
   const descriptions = new Map((list?.features ?? []).map((feature) => [feature.id, feature.description]));
   const file = summaryFile(paths, ended);
-  await writeOwnFile(paths, file, renderSummary(facts, await options.git(ended.start_head), descriptions, readFileHistory(paths).files));
+  git ??= await options.git(ended.start_head);
+  await writeOwnFile(paths, file, renderSummary(facts, git, descriptions, readFileHistory(paths).files));
   await removeStrayTempFiles(paths, paths.progressDir);
   // After the summary and the metrics row, so the commit holds this handoff's own.
   const commit = options.commit ? await options.commit(`Session checkpoint: ${state?.state ?? 'session'} (baton session ${record.session_id.slice(0, 8)})`) : null;
-  // Last: what this handoff was built from, the commit included, so the next Stop knows whether anything is new.
-  const marked = (await updateSessionRecord(paths, (current) => (current && current.session_id === record.session_id ? { ...current, handoff_mark: handoffMark(paths, current, options.gitStamp()) } : current)))!;
+  // Baton's own commit is not news to the next handoff; the counters are those the summary used.
+  const committed = Boolean(commit?.sha);
+  const mark = handoffMark(stamps, ended, committed ? options.gitStamp() : gitStampBefore);
+  const gitKey = gitFactsKey(committed ? await options.git(ended.start_head) : git);
+  const marked = (await updateSessionRecord(paths, (current) => (current && current.session_id === record.session_id ? { ...current, handoff_mark: mark, handoff_git: gitKey } : current)))!;
   return { ended: true, record: marked, summary: displayPath(paths, file), row, commit: commit?.sha ?? null, commitDetail: commit?.detail ?? null, dirtyState };
 }
 
@@ -288,11 +320,14 @@ export async function beginSession(
   if (existing && !existing.ended_at && (options.sessionId === undefined || existing.session_id === options.sessionId)) {
     return { record: existing, abandoned: null };
   }
-  // The same Claude Code session goes on after a Stop, and `baton entry` run by its agent is that session too: reopen it.
-  const sameSession = options.sessionId !== undefined ? existing?.session_id === options.sessionId : existing !== null && sessionGoesOn(existing);
-  if (existing && existing.ended_at && sameSession) {
-    const reopened = await updateSessionRecord(paths, (current) => (current ? { ...current, ended_at: null } : current));
-    return { record: reopened!, abandoned: null };
+  if (existing && existing.ended_at) {
+    // The same Claude Code session goes on (after a Stop; resumed after SessionEnd): its SessionStart reopens it.
+    if (options.sessionId !== undefined && existing.session_id === options.sessionId) {
+      const reopened = await updateSessionRecord(paths, (current) => (current ? { ...current, ended_at: null } : current));
+      return { record: reopened!, abandoned: null };
+    }
+    // `baton entry` run by its agent after a Stop works in that session as it is: the next Stop hands it off with the rest.
+    if (options.sessionId === undefined && sessionGoesOn(existing)) return { record: existing, abandoned: null };
   }
   let abandoned: SessionRecord | null = null;
   if (existing && !existing.ended_at) {

@@ -25,13 +25,22 @@ function healthToKeep(source: string, health: HealthReport | null | undefined, n
   return ageSeconds >= 0 && ageSeconds < maxAgeSeconds ? { checked_at: health.checkedAt, age_seconds: ageSeconds } : null;
 }
 
-/** How this entry treats the health check: skip it (--force), keep a recent one, or run it (no options). */
-export function chooseEntryHealthCheck(session: Session, entry: { source: string; force: boolean }): { options: { skipHealthCheck?: true; keepRecentHealth?: true }; kept: KeptHealth | null } {
+/**
+ * How this entry treats the health check: skip it (--force), keep a recent one, or run it (no
+ * options). A kept verdict must be about what is there now: the commit it checked is HEAD, and
+ * a configured check is still the configured command.
+ */
+export async function chooseEntryHealthCheck(
+  session: Session,
+  entry: { source: string; force: boolean; currentHead: () => Promise<string | null> },
+): Promise<{ options: { skipHealthCheck?: true; keepRecentHealth?: true }; kept: KeptHealth | null }> {
   if (entry.force) return { options: { skipHealthCheck: true }, kept: null };
   const now = session.now();
   const state = readStateFile(session.paths, now);
   const last = state.kind === 'ok' ? (state.state.snapshot.context as Partial<SessionContext>).health : null;
-  const kept = healthToKeep(entry.source, last, now, session.config.healthCheckReuseSeconds);
+  const recent = healthToKeep(entry.source, last, now, session.config.healthCheckReuseSeconds);
+  const sameCheck = last?.source !== 'configured' || last.command === session.config.raw.health_check;
+  const kept = recent && sameCheck && (last?.head ?? null) === (await entry.currentHead()) ? recent : null;
   return { options: kept ? { keepRecentHealth: true } : {}, kept };
 }
 

@@ -13,7 +13,7 @@ import { displayPath, type ProjectPaths } from './paths.js';
 import { keepDamagedAside } from './storage/damaged.js';
 import { acquireLock } from './storage/lock.js';
 
-import { readNamedLinesFrom, readOwnJson } from './storage/read.js';
+import { readNamedLinesFrom, readOwnJson, type LinePosition } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
 
 export interface SessionRecord {
@@ -25,8 +25,6 @@ export interface SessionRecord {
   start_revision: number;
   start_head: string | null;
   ended_at: string | null;
-  /** The state revision at the last handoff: a handoff with nothing new since changes nothing. */
-  end_revision: number | null;
   last_action: string | null;
   compressions: { manual: number; auto: number };
   tokens_used: number | null;
@@ -35,16 +33,16 @@ export interface SessionRecord {
   blockers: string[];
   /** How far the transcript has been read, so each handoff reads only what was appended since. */
   transcript_read: TranscriptRead | null;
-  /** What the last handoff was built from (services/handoff-mark.ts): a Stop with the same has nothing new. */
+  /** What the last handoff was built from (services/handoff-check.ts): a Stop with the same has nothing new. */
   handoff_mark: string | null;
+  /** What git said at the last handoff (a key): SessionEnd and `baton end` compare it. */
+  handoff_git: string | null;
   /** This session's metrics row from before it was resumed: the handoff continues it. */
   continues: MetricsRow | null;
 }
 
-export interface TranscriptRead {
+export interface TranscriptRead extends LinePosition {
   path: string;
-  /** Bytes read: the next read starts here. */
-  offset: number;
   tokens: number;
   /** The last message ids counted: a message split over lines repeats its usage on each. */
   recent_ids: string[];
@@ -83,7 +81,6 @@ export function newSessionRecord(options: {
     start_revision: options.startRevision,
     start_head: options.startHead,
     ended_at: null,
-    end_revision: null,
     last_action: null,
     compressions: { manual: 0, auto: 0 },
     tokens_used: null,
@@ -92,6 +89,7 @@ export function newSessionRecord(options: {
     blockers: [],
     transcript_read: null,
     handoff_mark: null,
+    handoff_git: null,
     continues: options.continues ?? null,
   };
 }
@@ -114,7 +112,6 @@ const RECORD_FIELDS: { [K in keyof SessionRecord]: (value: unknown) => boolean }
   start_revision: isCount,
   start_head: orNull(isString),
   ended_at: orNull(isString),
-  end_revision: orNull(isCount),
   last_action: orNull(isString),
   compressions: (value) => isCount((value as { manual?: unknown })?.manual) && isCount((value as { auto?: unknown })?.auto),
   tokens_used: orNull(isCount),
@@ -123,9 +120,10 @@ const RECORD_FIELDS: { [K in keyof SessionRecord]: (value: unknown) => boolean }
   blockers: isStrings,
   transcript_read: orNull((value): value is TranscriptRead => {
     const read = value as TranscriptRead;
-    return Boolean(read) && isString(read.path) && isCount(read.offset) && isCount(read.tokens) && isStrings(read.recent_ids);
+    return Boolean(read) && isString(read.path) && isCount(read.offset) && isCount(read.inode) && isString(read.tail) && isCount(read.tokens) && isStrings(read.recent_ids);
   }),
   handoff_mark: orNull(isString),
+  handoff_git: orNull(isString),
   continues: orNull((value): value is MetricsRow => isMetricsRow(value)),
 };
 
@@ -216,23 +214,31 @@ export function readMetrics(paths: ProjectPaths): MetricsRead {
   return { rows, damage: { problem: { file, location: bad.map((index) => `sessions[${index}]`).join(', '), problem: 'not a metrics row' }, recovered: `recovered ${rows.length} of its ${sessions.length} rows` } };
 }
 
-/** One row per session id, in the order the sessions started: a second handoff of the same session replaces its row where it is. */
-export async function upsertMetrics(paths: ProjectPaths, row: MetricsRow): Promise<void> {
+/** metrics.json's rows, changed under the progress lock; a damaged file is kept aside first. */
+export async function updateMetrics(paths: ProjectPaths, update: (rows: MetricsRow[]) => MetricsRow[]): Promise<void> {
   const lock = await acquireLock(paths);
   try {
     const { rows, damage } = readMetrics(paths);
     if (damage) await keepDamagedAside(paths, paths.metrics, damage.problem, damage.recovered);
-    const at = rows.findIndex((existing) => existing.session_id === row.session_id);
-    const sessions = at === -1 ? [...rows, row] : rows.map((existing, index) => (index === at ? row : existing));
-    await writeOwnFile(paths, paths.metrics, `${JSON.stringify({ sessions }, null, 2)}\n`);
+    await writeOwnFile(paths, paths.metrics, `${JSON.stringify({ sessions: update(rows) }, null, 2)}\n`);
   } finally {
     await lock.release();
   }
 }
 
-const TRANSCRIPT_MAX_BYTES = 256 * 1024 * 1024;
+/** One row per session id, in the order the sessions started: a second handoff of the same session replaces its row where it is. */
+export async function upsertMetrics(paths: ProjectPaths, row: MetricsRow): Promise<void> {
+  await updateMetrics(paths, (rows) => {
+    const at = rows.findIndex((existing) => existing.session_id === row.session_id);
+    return at === -1 ? [...rows, row] : rows.map((existing, index) => (index === at ? row : existing));
+  });
+}
+
 const RECENT_IDS = 16;
 const USAGE_KEYS = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'];
+
+/** What one handoff reads of a transcript: a first read of a huge one is refused, and its tokens stay unknown. */
+const TRANSCRIPT_READ_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * Tokens used, summed from a Claude Code transcript (JSONL), reading only the lines appended
@@ -261,14 +267,13 @@ export function readTranscriptTokens(transcriptPath: string, since: TranscriptRe
     for (const key of USAGE_KEYS) if (typeof usage[key] === 'number') tokens += usage[key] as number;
   };
   // The path may come from session.json, which a clone can carry: a regular file, bounded, or nothing.
-  const read = readNamedLinesFrom(transcriptPath, previous?.offset ?? 0, count, { maxBytes: TRANSCRIPT_MAX_BYTES });
+  // A last line without its newline counts once it is whole JSON; until then it is still being written.
+  const isWhole = (line: string) => line.trim() !== '' && parse(line) !== null;
+  const read = readNamedLinesFrom(transcriptPath, previous, count, { maxBytes: TRANSCRIPT_READ_MAX_BYTES, isWhole });
   if (read.kind !== 'ok') return null;
   if (previous && read.from !== previous.offset) {
-    // The file was replaced by a shorter one: what was counted from it is gone with it.
+    // Another file in its place: what was counted from the old one is gone with it.
     return readTranscriptTokens(transcriptPath, null);
   }
-  // A last line without its newline counts once it is whole JSON; until then it is still being written.
-  const lastLineIsWhole = read.rest.trim() !== '' && parse(read.rest) !== null;
-  if (lastLineIsWhole) count(read.rest);
-  return { path: transcriptPath, offset: lastLineIsWhole ? read.end + Buffer.byteLength(read.rest) : read.end, tokens, recent_ids: recent };
+  return { path: transcriptPath, ...read.position, tokens, recent_ids: recent };
 }

@@ -369,7 +369,7 @@ describe('a whole session, as an agent drives it', () => {
     const context: string = next.hookSpecificOutput.additionalContext;
     expect(context).toContain(`Last session's next steps (${project.file(path.join('.claude/progress/summaries', summaryName!))})`);
     expect(context).toContain('2. Resume from state: COMPLETE');
-    expect(context).toContain('3. Address blockers: logout needs a design review');
+    expect(context).toContain('3. Address the blocker: logout needs a design review');
     const metrics = (await baton(['metrics', '--json'], { cwd: project.dir })).json();
     expect(metrics.sessions[0]).toMatchObject({ session_id: 'session-1', features_completed: 2, states_visited: ['START', 'IMPLEMENT', 'TEST', 'IMPLEMENT', 'TEST', 'COMPLETE'] });
   });

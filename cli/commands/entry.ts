@@ -22,7 +22,8 @@ export async function runEntry(context: CommandContext, agentSession: { sessionI
   if (context.options['inspect-url'] !== undefined) (await import('../../visualize/inspector.js')).inspectUrlOption(context.options);
   await prepareDirectories(context);
   const session = await openSession(context);
-  const health = chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force) });
+  const currentHead = async () => (await (await import('../../actors/git.js')).readRepositoryHead(context.paths.root))?.head ?? null;
+  const health = await chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
   const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...health.options }, 'entry');
   const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust, health.kept);
   const started = await beginSession(context.paths, {

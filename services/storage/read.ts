@@ -129,52 +129,82 @@ export function readNamedFile(file: string, options: { maxBytes?: number } = {})
   return readRegularFile(file, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
 }
 
+/** Where a line-by-line read of a growing file stopped: the next read starts here if it is still the same file. */
+export interface LinePosition {
+  offset: number;
+  /** The file's inode: a file replaced by another (however long) is read from its start. */
+  inode: number;
+  /** The last bytes before `offset` (base64): a file rewritten in place is read from its start too. */
+  tail: string;
+}
+
+export type LinesRead = { kind: 'ok'; from: number; position: LinePosition } | Exclude<TextRead, { kind: 'ok' }>;
+
+const LINE_CHUNK_BYTES = 1024 * 1024;
+const TAIL_BYTES = 32;
+
+function tailBefore(fd: number, offset: number): string {
+  const length = Math.min(offset, TAIL_BYTES);
+  const bytes = Buffer.alloc(length);
+  const read = length ? readSync(fd, bytes, 0, length, offset - length) : 0;
+  return bytes.subarray(0, read).toString('base64');
+}
+
 /**
- * The complete lines of a named file after byte `from` (where the last read stopped), read in
- * chunks so memory stays bounded however long the file is. A file now shorter than `from` was
- * replaced: it is read from the start, and `from` in the result says so. `end` is where the
- * next read starts: after the last complete line; `rest` is what follows it (a line still
- * being written, or a last line with no newline), for the caller to judge.
+ * The complete lines of a named file after `since` (where the last read stopped), read in
+ * chunks: time is linear in what is read, and a line is held only until it ends. The read
+ * starts over at 0 when the file is another one (another inode, shorter than `since`, other
+ * bytes just before it); `from` says where it started. `maxBytes` bounds what one read takes
+ * in. A last line with no newline is visited, and read past, only when `isWhole` says so (a
+ * line still being written waits for the next read).
  */
 export function readNamedLinesFrom(
   file: string,
-  from: number,
+  since: LinePosition | null,
   visit: (line: string) => void,
-  options: { maxBytes?: number } = {},
-): { kind: 'ok'; from: number; end: number; rest: string } | Exclude<TextRead, { kind: 'ok' }> {
+  options: { maxBytes?: number; isWhole?: (lastLine: string) => boolean } = {},
+): LinesRead {
   const opened = openRegular(file, file);
   if (opened.kind !== 'open') return opened as Exclude<TextRead, { kind: 'ok' }>;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
-    if (opened.size > maxBytes) return { kind: 'bad', entry: true, problem: { file, problem: `is ${megabytes(opened.size)}, more than the ${megabytes(maxBytes)} baton reads of it; it was not read` } };
-    const start = opened.size < from ? 0 : from;
+    const inode = fstatSync(opened.fd).ino;
+    const resumes = since !== null && since.inode === inode && since.offset <= opened.size && tailBefore(opened.fd, since.offset) === since.tail;
+    const start = resumes ? since.offset : 0;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (opened.size - start > maxBytes) {
+      return { kind: 'bad', entry: true, problem: { file, problem: `has ${megabytes(opened.size - start)} to read, more than the ${megabytes(maxBytes)} baton reads at once; it was not read` } };
+    }
     const chunk = Buffer.alloc(Math.min(LINE_CHUNK_BYTES, Math.max(opened.size - start, 1)));
-    let carry = Buffer.alloc(0);
+    let pending: Buffer[] = [];
     let position = start;
     let end = start;
     while (position < opened.size) {
       const read = readSync(opened.fd, chunk, 0, Math.min(chunk.length, opened.size - position), position);
       if (read === 0) break;
       position += read;
-      const bytes = carry.length ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      const bytes = chunk.subarray(0, read);
       const last = bytes.lastIndexOf(0x0a);
       if (last === -1) {
-        carry = Buffer.from(bytes);
+        pending.push(Buffer.from(bytes));
         continue;
       }
-      for (const line of bytes.subarray(0, last).toString('utf8').split('\n')) visit(line);
-      end = position - (bytes.length - last - 1);
-      carry = Buffer.from(bytes.subarray(last + 1));
+      const complete = pending.length ? Buffer.concat([...pending, bytes.subarray(0, last)]) : bytes.subarray(0, last);
+      for (const line of complete.toString('utf8').split('\n')) visit(line);
+      end = position - (read - last - 1);
+      pending = [Buffer.from(bytes.subarray(last + 1))];
     }
-    return { kind: 'ok', from: start, end, rest: carry.toString('utf8') };
+    const rest = Buffer.concat(pending);
+    if (rest.length && options.isWhole?.(rest.toString('utf8'))) {
+      visit(rest.toString('utf8'));
+      end += rest.length;
+    }
+    return { kind: 'ok', from: start, position: { offset: end, inode, tail: tailBefore(opened.fd, end) } };
   } catch (error) {
     return { kind: 'bad', entry: false, problem: { file, problem: `cannot be read: ${describeError(error)}` } };
   } finally {
     closeSync(opened.fd);
   }
 }
-
-const LINE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * A file of the project itself (package.json, pyproject.toml): read only when it is a regular
