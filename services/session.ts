@@ -33,13 +33,10 @@ import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
 import {
   HISTORY_LIMIT,
   STATE_SCHEMA_VERSION,
-  parseCheckpointText,
   parseStateText,
   serializeState,
   snapshotForState,
   topStateOf,
-  validateSnapshot,
-  type CheckpointFile,
   type FeatureListWrite,
   type PersistedSnapshot,
   type StateFile,

@@ -58,7 +58,6 @@ export const stateFileSchema = z.looseObject({
 export type FeatureListWrite = z.infer<typeof featureListWriteSchema>;
 export type StateFile = z.infer<typeof stateFileSchema>;
 export type PersistedSnapshot = z.infer<typeof persistedSnapshotSchema>;
-export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 export const checkpointFileSchema = z.looseObject({
   schema_version: z.literal(STATE_SCHEMA_VERSION),

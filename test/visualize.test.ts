@@ -9,7 +9,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { and, createMachine, not, or } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionMachine } from '../machines/session.js';
