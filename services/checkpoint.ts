@@ -5,12 +5,12 @@
  * auto-save too; a checkpoint is validated when it is read back for a recovery.
  */
 import { readConfigLight } from './config-light.js';
+import { CHECKPOINT_SCHEMA_VERSION, STATE_SCHEMA_VERSION } from './schema-versions.js';
 import type { ProjectPaths } from './paths.js';
 import { acquireLock } from './storage/lock.js';
 import { readOwnText } from './storage/read.js';
 import { ownFileStats, writeOwnFile } from './storage/write.js';
 
-export const CHECKPOINT_SCHEMA_VERSION = 1;
 export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 300;
 
 /** What a checkpoint copies from a settled state.json. */
@@ -60,7 +60,7 @@ export async function readSettledStateLight(paths: ProjectPaths): Promise<Checkp
   if (read.kind !== 'ok') return null;
   try {
     const state = JSON.parse(read.text) as { schema_version?: unknown; dirty?: unknown; revision?: unknown; state?: unknown; snapshot?: unknown };
-    if (state.schema_version !== CHECKPOINT_SCHEMA_VERSION || state.dirty !== false || typeof state.revision !== 'number' || typeof state.state !== 'string' || !state.snapshot) return null;
+    if (state.schema_version !== STATE_SCHEMA_VERSION || state.dirty !== false || typeof state.revision !== 'number' || typeof state.state !== 'string' || !state.snapshot) return null;
     return { revision: state.revision, state: state.state, snapshot: state.snapshot };
   } catch {
     return null;

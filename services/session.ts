@@ -30,9 +30,9 @@ import { readOwnText, type TextRead } from './storage/read.js';
 import { moveOwnAside, ownFileStats, writeOwnFile } from './storage/write.js';
 import { processIsAlive, processStart } from './utils/pid.js';
 import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
+import { STATE_SCHEMA_VERSION } from './schema-versions.js';
 import {
   HISTORY_LIMIT,
-  STATE_SCHEMA_VERSION,
   parseStateText,
   serializeState,
   snapshotForState,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { TOP_STATES, MACHINE_VERSION, initialContext, sessionMachine, type TopState } from '../machines/session.js';
 import { parseJsonText, schemaProblem, type FileProblem } from './json-file.js';
 
-export const STATE_SCHEMA_VERSION = 1;
+import { CHECKPOINT_SCHEMA_VERSION, STATE_SCHEMA_VERSION } from './schema-versions.js';
 export const HISTORY_LIMIT = 20;
 
 const healthStatus = z.enum(['HEALTHY', 'BROKEN', 'UNKNOWN']);
@@ -60,7 +60,7 @@ export type StateFile = z.infer<typeof stateFileSchema>;
 export type PersistedSnapshot = z.infer<typeof persistedSnapshotSchema>;
 
 export const checkpointFileSchema = z.looseObject({
-  schema_version: z.literal(STATE_SCHEMA_VERSION),
+  schema_version: z.literal(CHECKPOINT_SCHEMA_VERSION),
   checkpoint_at: z.string(),
   revision: z.number().int().min(0),
   state: z.enum(TOP_STATES),
