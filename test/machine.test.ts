@@ -162,11 +162,12 @@ describe('leaving FIX_BROKEN needs evidence', () => {
     expect(snapshot.context).toMatchObject({ breakageUnresolved: false, lastHealthyCommit: 'old' });
   });
 
-  it('an entry that keeps a recent check runs none and decides on its verdict; with no verdict yet it runs one', async () => {
+  /** Sends `entry` in FIX_BROKEN and settles every actor it starts except the health check, which must not start. */
+  async function entryWithoutHealthCheck(entry: SessionEvent) {
     const { machine, pending } = controllableMachine();
     const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
     const actor = createActor(machine, { input: {}, snapshot: machine.getPersistedSnapshot(start) as never }).start();
-    actor.send({ type: 'SESSION_ENTRY', keepRecentHealth: true });
+    actor.send(entry);
     expect(pending.has('healthCheck')).toBe(false);
     pending.get('gitContext')!.resolve(git);
     await tick();
@@ -174,9 +175,15 @@ describe('leaving FIX_BROKEN needs evidence', () => {
     await tick();
     pending.get('sessionContext')!.resolve(loaded);
     await tick();
-    expect(actor.getSnapshot().value).toEqual({ FIX_BROKEN: 'awaitingFix' });
-    expect(actor.getSnapshot().context).toMatchObject({ health: brokenAt.context.health, keepRecentHealth: false });
+    const snapshot = actor.getSnapshot();
     actor.stop();
+    return snapshot;
+  }
+
+  it('an entry that keeps a recent check runs none and decides on its verdict; with no verdict yet it runs one', async () => {
+    const snapshot = await entryWithoutHealthCheck({ type: 'SESSION_ENTRY', keepRecentHealth: true });
+    expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
+    expect(snapshot.context).toMatchObject({ health: brokenAt.context.health, keepRecentHealth: false });
 
     const fresh = controllableMachine();
     const first = createActor(fresh.machine, { input: {} }).start();
@@ -186,20 +193,9 @@ describe('leaving FIX_BROKEN needs evidence', () => {
   });
 
   it('entry --force (skip the check once) leaves FIX_BROKEN and ends the breakage', async () => {
-    const { machine, pending } = controllableMachine();
-    const start = machine.resolveState({ value: brokenAt.value as never, context: { ...initialContext(), ...brokenAt.context } });
-    const actor = createActor(machine, { input: {}, snapshot: machine.getPersistedSnapshot(start) as never }).start();
-    actor.send({ type: 'SESSION_ENTRY', skipHealthCheck: true });
-    expect(pending.has('healthCheck')).toBe(false);
-    pending.get('gitContext')!.resolve(git);
-    await tick();
-    pending.get('featureList')!.resolve({ features: list('pending') });
-    await tick();
-    pending.get('sessionContext')!.resolve(loaded);
-    await tick();
-    expect(actor.getSnapshot().value).toBe('IMPLEMENT');
-    expect(actor.getSnapshot().context).toMatchObject({ breakageUnresolved: false, health: { source: 'skipped' } });
-    actor.stop();
+    const snapshot = await entryWithoutHealthCheck({ type: 'SESSION_ENTRY', skipHealthCheck: true });
+    expect(snapshot.value).toBe('IMPLEMENT');
+    expect(snapshot.context).toMatchObject({ breakageUnresolved: false, health: { source: 'skipped' } });
   });
 
   it('a healthy entry records the commit the health check saw, not the git context', async () => {
