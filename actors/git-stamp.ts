@@ -8,6 +8,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readNamedFile } from '../services/storage/read.js';
+import { fileStamp } from '../services/utils/file-stamp.js';
 
 const CHANGING_FILES = ['HEAD', 'index', path.join('logs', 'HEAD'), 'packed-refs'];
 const BRANCH_REF = /^ref: (refs\/[\w./-]+)\s*$/;
@@ -15,9 +16,9 @@ const BRANCH_REF = /^ref: (refs\/[\w./-]+)\s*$/;
 function stat(file: string): string {
   try {
     const stats = lstatSync(file);
-    return stats.isFile() ? `${stats.ino}:${stats.size}@${stats.mtimeMs}` : '-';
+    return fileStamp(stats.isFile() ? stats : null);
   } catch {
-    return '-';
+    return fileStamp(null);
   }
 }
 

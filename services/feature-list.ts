@@ -3,7 +3,6 @@
  * edit this file too, so baton keeps every field it does not own and changes only
  * `status` and `retries`.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FEATURE_STATUSES, featureIdProblem, type FeatureProgress } from '../machines/features.js';
 import { BadFileError, UsageError } from './errors.js';
@@ -11,6 +10,7 @@ import { parseJsonText, schemaProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { readOwnJson } from './storage/read.js';
 import { writeOwnFile } from './storage/write.js';
+import { sha256 } from './utils/hash.js';
 
 const featureSchema = z.looseObject({
   id: z.string().check((ctx) => {
@@ -86,10 +86,6 @@ export function serializeFeatureList(list: FeatureList): string {
   return `${JSON.stringify(featureListSchema.parse(list), null, 2)}\n`;
 }
 
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): Promise<void> {
   await writeOwnFile(paths, paths.features, serializeFeatureList(list));
 }
@@ -123,7 +119,7 @@ const UNSPELLED = /(?![\x00-\x7f])[\p{L}\p{N}\p{S}]/u;
 export function derivedId(text: string): string {
   const slug = slugify(text);
   if (slug && !UNSPELLED.test(text.normalize('NFKD').replace(/\p{M}/gu, ''))) return slug;
-  const hash = createHash('sha256').update(text.normalize('NFC').trim()).digest('hex').slice(0, 8);
+  const hash = sha256(text.normalize('NFC').trim()).slice(0, 8);
   return `${(slug || 'feature').slice(0, ID_LENGTH - 9).replace(/-+$/, '')}-${hash}`;
 }
 

@@ -11,6 +11,7 @@ import type { ProjectPaths } from './paths.js';
 import { readSessionRecord, readTranscriptTokens, updateMetrics, updateSessionRecord, type SessionRecord, type TranscriptRead } from './session-record.js';
 import { isInside } from './storage/read.js';
 import { ownFileStats } from './storage/write.js';
+import { fileStamp } from './utils/file-stamp.js';
 
 export interface HandoffCheckOptions {
   /** The Claude Code session the hook speaks for: a Stop from a session that is no longer the current one hands nothing off. */
@@ -20,15 +21,9 @@ export interface HandoffCheckOptions {
   gitStamp: () => string;
 }
 
-/** Inode, size and modification time: baton's atomic writes give a new inode, appends a new size. */
-function ownStamp(paths: ProjectPaths, file: string): string {
-  const stats = ownFileStats(paths, file);
-  return stats ? `${stats.ino}:${stats.size}@${stats.mtimeMs}` : '-';
-}
-
 /** The files a handoff is built from, stamped: the state (the machine: features, health) and what the session recorded. */
 export function ownStamps(paths: ProjectPaths): string {
-  return [paths.state, paths.features, paths.fileHistory, gateRefusalsFile(paths)].map((file) => ownStamp(paths, file)).join('|');
+  return [paths.state, paths.features, paths.fileHistory, gateRefusalsFile(paths)].map((file) => fileStamp(ownFileStats(paths, file))).join('|');
 }
 
 /**

@@ -3,7 +3,6 @@
  * summary and the metrics row are built from what was recorded (the event log, the
  * feature list, git), never guessed.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { countFeatures, isOpenStatus, nextFeature, type FeatureProgress } from '../machines/features.js';
 import type { HealthReport } from '../machines/observations.js';
@@ -28,6 +27,7 @@ import {
 import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
 import { writeOwnFile } from './storage/write.js';
+import { sha256 } from './utils/hash.js';
 import { oneLine } from './utils/one-line.js';
 import { topStateOf, type StateFile } from './state-file.js';
 
@@ -253,7 +253,7 @@ export interface EndOptions extends HandoffCheckOptions {
 
 /** What git said at a handoff, as a key: SessionEnd and `baton end` compare it, since edits made outside the agent's tools leave no other trace. */
 function gitFactsKey(git: GitFacts): string {
-  return createHash('sha256').update(JSON.stringify(git)).digest('hex');
+  return sha256(JSON.stringify(git));
 }
 
 /**

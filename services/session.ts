@@ -18,7 +18,7 @@ import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } f
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
-import { contentHash, loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, sameProgress, type FeatureList } from './feature-list.js';
+import { loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, sameProgress, type FeatureList } from './feature-list.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { describeProblem, type FileProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -28,6 +28,7 @@ import { acquireLock, type HeldLock } from './storage/lock.js';
 import { inspectOwn } from './storage/own-path.js';
 import { readOwnText, type TextRead } from './storage/read.js';
 import { moveOwnAside, ownFileStats, writeOwnFile } from './storage/write.js';
+import { sha256 } from './utils/hash.js';
 import { processIsAlive, processStart } from './utils/pid.js';
 import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
 import { STATE_SCHEMA_VERSION } from './schema-versions.js';
@@ -328,7 +329,7 @@ function runningActors(snapshot: SnapshotFrom<SessionMachine>): string {
 function planFeatureWriteBack(file: { list: FeatureList; text: string } | null, progress: readonly FeatureProgress[] | null): { text: string; write: FeatureListWrite } | null {
   if (!file || !progress || sameProgress(toProgress(file.list), progress)) return null;
   const text = serializeFeatureList(withProgress(file.list, progress));
-  return text === file.text ? null : { text, write: { before: contentHash(file.text), after: contentHash(text) } };
+  return text === file.text ? null : { text, write: { before: sha256(file.text), after: sha256(text) } };
 }
 
 /**
@@ -341,7 +342,7 @@ async function completeFeatureWriteBack(paths: ProjectPaths, state: StateFile | 
   const features = (state?.snapshot.context as { features?: FeatureProgress[] | null } | undefined)?.features;
   if (!pending || !features || pending.before === pending.after) return null;
   const current = textOf(readOwnText(paths, paths.features));
-  if (current === null || contentHash(current) !== pending.before) return null;
+  if (current === null || sha256(current) !== pending.before) return null;
   const modified = ownFileStats(paths, paths.features)?.mtimeMs ?? 0;
   if (modified > Date.parse(state!.updated_at)) return null;
   const list = await loadFeatureList(paths);

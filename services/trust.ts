@@ -5,7 +5,6 @@
  *
  * No zod here: the PreToolUse gate (the per-call hook bundle) decides trust too.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { describeProblem, parseJsonText, type FileProblem } from './json-file.js
 import type { ProjectPaths } from './paths.js';
 import { asideName, writeFileAtomic } from './storage/atomic.js';
 import { notice } from './storage/notices.js';
+import { sha256 } from './utils/hash.js';
 
 export interface TrustDecision {
   trusted: boolean;
@@ -38,10 +38,6 @@ export function commandFieldsIn(raw: Readonly<Record<string, unknown>>): string[
 export function trustStorePath(): string {
   const base = process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
   return path.join(base, 'baton', 'trusted.json');
-}
-
-export function configHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 const isRecord = (value: unknown): value is TrustRecord =>
@@ -95,7 +91,7 @@ export async function decideTrustFor(root: string, text: string | null, raw: Rea
   if (process.env.BATON_TRUST === '1') return { trusted: true, reason: 'env', message: 'trusted for this run (BATON_TRUST=1)' };
   const store = await readStore();
   const record = store.projects[root];
-  if (record?.hash === configHash(text)) return { trusted: true, reason: 'recorded', message: `trusted since ${record.trusted_at}` };
+  if (record?.hash === sha256(text)) return { trusted: true, reason: 'recorded', message: `trusted since ${record.trusted_at}` };
   const what = commands.join(', ');
   if (store.damage) {
     return { trusted: false, reason: 'untrusted', message: `the trust store is damaged (${describeProblem(store.damage)}), so .claude/config/project.json's commands (${what}) do not run until you run \`baton trust\` (which keeps the damaged file beside it)` };
@@ -108,7 +104,7 @@ export async function decideTrustFor(root: string, text: string | null, raw: Rea
 export async function grantTrust(paths: ProjectPaths, config: ResolvedConfig, now = new Date()): Promise<TrustRecord | null> {
   if (config.text === null) return null;
   const store = await readStore();
-  const record = { hash: configHash(config.text), trusted_at: now.toISOString() };
+  const record = { hash: sha256(config.text), trusted_at: now.toISOString() };
   await writeStore(store, { ...store.projects, [paths.root]: record });
   return record;
 }

@@ -16,6 +16,7 @@
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
 import { UsageError } from '../services/errors.js';
+import { sleep } from '../services/utils/sleep.js';
 
 export const DEFAULT_INSPECT_URL = 'ws://localhost:8080';
 const PROBE_TIMEOUT_MS = 1500;
@@ -138,7 +139,7 @@ async function connectInspector(url: string): Promise<((event: InspectionEvent) 
     // Wait (on a ref'd timer, so the process stays up) for the connection and the frames.
     while (!failed && Date.now() < deadline && (ws.readyState !== OPEN || ws.bufferedAmount > 0)) {
       if (ws.readyState === CLOSED) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     if (failed) warn(`inspector connection to ${url} failed (${failed}); inspection stopped, the command went on`);
     else if (ws.readyState !== OPEN) warn(`inspector relay at ${url} did not accept the connection within ${FLUSH_TIMEOUT_MS} ms; events not delivered`);

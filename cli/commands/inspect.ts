@@ -8,6 +8,7 @@ import net from 'node:net';
 import { EXIT, UsageError } from '../../services/errors.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
+import { sleep } from '../../services/utils/sleep.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -50,7 +51,7 @@ export async function run(context: CommandContext): Promise<number> {
       process.stderr.write(`baton: the inspector relay did not start listening on port ${port}\n`);
       return EXIT.INTERNAL;
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
   const url = `ws://localhost:${port}`;
   const ui = `http://localhost:${port}`;
