@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
 import { isProgressPath, NOT_PROGRESS } from '../services/commit-scope.js';
 import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project-root.js';
-import { gitOperationInProgress, openRepository } from './git.js';
+import { findGitDir } from './git-dir.js';
+import { operationAt } from './git.js';
 
 // Not state.json (the spec counts it): baton writes it before this check runs, so it would always be found.
 const PROJECT_MARKERS = [...ROOT_MARKERS, '.git'];
@@ -28,41 +29,56 @@ export function parseLogWithFiles(output: string, maxFiles = 5): { commits: Comm
   return { commits, recentFiles: files.slice(0, maxFiles) };
 }
 
+/** What `git status --porcelain=v2 --branch` says: HEAD, the branch, and whether anything is changed (tracked, or new). */
+export function parseStatusV2(output: string): { head: string | null; branch: string | null; trackedChanges: boolean; dirty: boolean } {
+  const lines = output.split('\n').filter(Boolean);
+  const header = (name: string) => lines.find((line) => line.startsWith(`# branch.${name} `))?.slice(`# branch.${name} `.length) ?? null;
+  const oid = header('oid');
+  const branch = header('head');
+  const changes = lines.filter((line) => !line.startsWith('#'));
+  return {
+    head: oid && oid !== '(initial)' ? oid : null,
+    branch: branch && branch !== '(detached)' ? branch : null,
+    trackedChanges: changes.some((line) => !line.startsWith('? ')),
+    dirty: changes.length > 0,
+  };
+}
+
+/**
+ * Two git processes for all of it (one status, one log), a third only for the diff since
+ * health last passed when there is one to show. The git folder (index.lock, an operation's
+ * markers) is found without a process.
+ */
 export async function readGitContext(projectDir: string, since: string | null = null): Promise<GitContext> {
   const markers = findMarkers(projectDir);
   const warnings: string[] = [];
   if (markers.length === 0) warnings.push(`no project markers (package.json, pyproject.toml, Cargo.toml, go.mod, .git) in ${projectDir}: run from the project root or pass its path`);
   const base: GitContext = { directory: projectDir, markers, isRepo: false, branch: null, head: null, dirty: false, operation: null, diffSinceHealthy: null, commits: [], recentFiles: [], warnings };
 
-  const repo = await openRepository(projectDir);
-  if (!repo) return base;
-  const { git } = repo;
-  // Looked at before any other git call: `git status` takes index.lock itself while it runs.
-  const indexLock = await git.raw(['rev-parse', '--git-path', 'index.lock']).then((out) => existsSync(path.resolve(projectDir, out.trim())), () => false);
+  const gitDir = findGitDir(projectDir);
+  if (!gitDir) return base;
+  const { simpleGit } = await import('simple-git');
+  const git = simpleGit({ baseDir: projectDir });
   // Read-only: --no-optional-locks keeps status from refreshing the index under a lock a user's git may need.
-  const [branch, status, operation] = await Promise.all([
-    git.raw(['symbolic-ref', '--short', '-q', 'HEAD']).then((out) => out.trim() || null, () => null),
-    git.raw(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal']).catch(() => ''),
-    gitOperationInProgress(git),
+  const [statusOut, logOut] = await Promise.all([
+    git.raw(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal']).catch(() => null),
+    git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]).catch(() => ''),
   ]);
+  if (statusOut === null) return base;
+  const status = parseStatusV2(statusOut);
+  const operation = await operationAt(gitDir);
   if (operation) warnings.push(`a git ${operation} is in progress: finish or abort it before committing`);
-  if (indexLock) warnings.push('.git/index.lock exists: another git process is running, or one crashed (remove the file if no git is running)');
-  const dirty = status.trim() !== '';
-  let head: string | null = null;
-  try {
-    head = (await git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim() || null;
-  } catch {
-    head = null;
-  }
+  if (existsSync(path.join(gitDir, 'index.lock'))) warnings.push('.git/index.lock exists: another git process is running, or one crashed (remove the file if no git is running)');
+  const { head, branch, dirty } = status;
   if (head === null) {
     warnings.push('the repository has no commits yet');
     return { ...base, isRepo: true, branch, dirty, operation };
   }
   if (branch === null) warnings.push('HEAD is detached (no branch checked out)');
-  const output = await git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]);
-  let diffSinceHealthy: string | null = null;
-  if (since && (since !== head || dirty)) {
-    diffSinceHealthy = (await git.raw(['--no-optional-locks', 'diff', '--stat', '--end-of-options', since, ...NOT_PROGRESS]).catch(() => '')).trimEnd() || null;
-  }
-  return { ...base, isRepo: true, branch, head, dirty, operation, diffSinceHealthy, ...parseLogWithFiles(output) };
+  // Untracked files are not in a diff: with HEAD where health passed, only tracked changes make one.
+  const diffSinceHealthy =
+    since && (since !== head || status.trackedChanges)
+      ? (await git.raw(['--no-optional-locks', 'diff', '--stat', '--end-of-options', since, ...NOT_PROGRESS]).catch(() => '')).trimEnd() || null
+      : null;
+  return { ...base, isRepo: true, branch, head, dirty, operation, diffSinceHealthy, ...parseLogWithFiles(logOut) };
 }

@@ -1,14 +1,14 @@
 /**
  * A stamp of the git files that change with every commit, checkout, reset, `update-ref` or
  * `git add`: a stat each and one read of HEAD, no git process, so the per-turn Stop hook can
- * tell "nothing new" cheaply. The repository is the nearest .git folder at or above the
- * project (a project may be a folder of a larger repository); a worktree's or submodule's
- * .git file gives an empty stamp, and the handoff then relies on the rest.
+ * tell "nothing new" cheaply. The repository is the one holding the project (actors/git-dir.ts:
+ * a project may be a folder of a larger repository, or a worktree).
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readNamedFile } from '../services/storage/read.js';
 import { fileStamp } from '../services/utils/file-stamp.js';
+import { findGitDir } from './git-dir.js';
 
 const CHANGING_FILES = ['HEAD', 'index', path.join('logs', 'HEAD'), 'packed-refs'];
 const BRANCH_REF = /^ref: (refs\/[\w./-]+)\s*$/;
@@ -22,18 +22,6 @@ function stat(file: string): string {
   }
 }
 
-/** The .git folder of the repository holding `root`; null when there is none, or it is a .git file. */
-function gitFolderOf(root: string): string | null {
-  for (let dir = root; ; dir = path.dirname(dir)) {
-    try {
-      const stats = lstatSync(path.join(dir, '.git'));
-      return stats.isDirectory() ? path.join(dir, '.git') : null;
-    } catch {
-      if (path.dirname(dir) === dir) return null;
-    }
-  }
-}
-
 /** The branch file HEAD names (a commit moves it, even with no reflog), when HEAD is a small, plain ref. */
 function branchFile(gitDir: string): string | null {
   const read = readNamedFile(path.join(gitDir, 'HEAD'), { maxBytes: 1024 });
@@ -42,7 +30,7 @@ function branchFile(gitDir: string): string | null {
 }
 
 export function gitStamp(root: string): string {
-  const gitDir = gitFolderOf(root);
+  const gitDir = findGitDir(root);
   if (!gitDir) return '';
   const branch = branchFile(gitDir);
   return [...CHANGING_FILES.map((file) => path.join(gitDir, file)), ...(branch ? [branch] : [])].map(stat).join(',');

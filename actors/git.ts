@@ -32,7 +32,7 @@ export async function openRepository(dir: string): Promise<{ git: SimpleGit } | 
 export type GitOperation = 'merge' | 'rebase' | 'cherry-pick' | 'revert';
 
 /** The operation whose marker is in the git dir: files only, no git process. */
-async function operationAt(gitDir: string): Promise<GitOperation | null> {
+export async function operationAt(gitDir: string): Promise<GitOperation | null> {
   const probes = [
     ['rebase', 'rebase-merge'],
     ['rebase', 'rebase-apply'],

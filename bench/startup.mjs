@@ -1,6 +1,7 @@
 // Start-up benchmark: wall time of baton commands next to `node -e 0` on the same machine.
 // Shared machines are noisy, so it reports medians and the ratio, not absolute verdicts.
-// Usage: npm run bench [-- --runs 15]
+// Usage: npm run bench [-- --runs 15]. With BATON_SPEC_SCRIPT naming the spec's bash entry
+// script, it runs beside `baton entry` on the same 50-feature project.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,11 +32,11 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function time(args, cwd, input) {
+function time(command, args, cwd, input) {
   const samples = [];
   for (let i = 0; i < RUNS; i += 1) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd, input: typeof input === 'function' ? input(i) : (input ?? ''), stdio: ['pipe', 'ignore', 'pipe'] });
+    const result = spawnSync(command, args, { cwd, input: typeof input === 'function' ? input(i) : (input ?? ''), stdio: ['pipe', 'ignore', 'pipe'] });
     if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
@@ -63,19 +64,33 @@ execFileSync(process.execPath, [cli, 'hook', 'Stop'], { cwd: project, input: hoo
 // PostToolUse alternates between two files, so every call takes the write path.
 const toolCall = (event) => (i) =>
   JSON.stringify({ session_id: 'bench', transcript_path: '/dev/null', cwd: project, hook_event_name: event, tool_name: 'Edit', tool_input: { file_path: path.join(project, 'src', `app${i % 2}.ts`), old_string: 'a', new_string: 'b' }, tool_use_id: 't1' });
+const entered = (featureCount) => {
+  const dir = makeProject(featureCount);
+  execFileSync(process.execPath, [cli, 'entry', '--json'], { cwd: dir, stdio: 'ignore' });
+  return dir;
+};
+const project1k = entered(1000);
+const project10k = entered(10000);
+const specScript = process.env.BATON_SPEC_SCRIPT;
+const node = process.execPath;
+// [name, command, args, input, cwd]
 const cases = [
-  ['node -e 0', ['-e', '0']],
-  ['baton hook PreToolUse (healthy)', [cli, 'hook', 'PreToolUse'], toolCall('PreToolUse')],
-  ['baton hook PostToolUse', [cli, 'hook', 'PostToolUse'], toolCall('PostToolUse')],
-  ['baton hook Stop (nothing new, 33 MB transcript)', [cli, 'hook', 'Stop'], hookInput('Stop', { stop_hook_active: false })],
-  ['baton --help', [cli, '--help']],
-  ['baton status --json', [cli, 'status', '--json']],
-  ['baton entry --json (50 features)', [cli, 'entry', '--json']],
-  ['baton send FEATURE_STARTED', [cli, 'send', 'FEATURE_STARTED', '--data', '{"featureId":"feature-30"}']],
+  ['node -e 0', node, ['-e', '0']],
+  ...(specScript ? [['the spec script (bash, 50 features)', 'bash', [specScript, '.']]] : []),
+  ['baton entry --json (50 features)', node, [cli, 'entry', '--json']],
+  ['baton entry --json (1,000 features)', node, [cli, 'entry', '--json'], undefined, project1k],
+  ['baton entry --json (10,000 features)', node, [cli, 'entry', '--json'], undefined, project10k],
+  ['baton status --json', node, [cli, 'status', '--json']],
+  ['baton send FEATURE_STARTED', node, [cli, 'send', 'FEATURE_STARTED', '--data', '{"featureId":"feature-30"}']],
+  ['baton hook PreToolUse (healthy)', node, [cli, 'hook', 'PreToolUse'], toolCall('PreToolUse')],
+  ['baton hook PostToolUse', node, [cli, 'hook', 'PostToolUse'], toolCall('PostToolUse')],
+  ['baton hook PreCompact', node, [cli, 'hook', 'PreCompact'], hookInput('PreCompact', { trigger: 'auto', custom_instructions: null })],
+  ['baton hook Stop (nothing new, 33 MB transcript)', node, [cli, 'hook', 'Stop'], hookInput('Stop', { stop_hook_active: false })],
+  ['baton --help', node, [cli, '--help']],
 ];
 // Interleave rounds so machine noise hits every case alike.
 const results = new Map(cases.map(([name]) => [name, []]));
-for (let round = 0; round < 3; round += 1) for (const [name, args, input] of cases) results.get(name).push(time(args, project, input));
+for (let round = 0; round < 3; round += 1) for (const [name, command, args, input, cwd] of cases) results.get(name).push(time(command, args, cwd ?? project, input));
 const baseline = median(results.get('node -e 0'));
 console.log(`runs per case: ${RUNS} x 3 rounds, median wall time, node ${process.version}, ${os.cpus().length} cpus`);
 for (const [name] of cases) {

@@ -18,9 +18,9 @@ export interface KeptHealth {
   age_seconds: number;
 }
 
-/** The last check, when this entry may keep it: a continuing session, a real check, younger than `maxAgeSeconds`. */
-function healthToKeep(source: string, health: HealthReport | null | undefined, now: Date, maxAgeSeconds: number): KeptHealth | null {
-  if (!CONTINUING_SOURCES.has(source) || !health?.checkedAt || !CHECKED_SOURCES.has(health.source)) return null;
+/** The last check, when this entry may keep it: a real check, younger than `maxAgeSeconds`. */
+function healthToKeep(health: HealthReport | null | undefined, now: Date, maxAgeSeconds: number): KeptHealth | null {
+  if (!health?.checkedAt || !CHECKED_SOURCES.has(health.source)) return null;
   const ageSeconds = Math.round((now.getTime() - Date.parse(health.checkedAt)) / 1000);
   return ageSeconds >= 0 && ageSeconds < maxAgeSeconds ? { checked_at: health.checkedAt, age_seconds: ageSeconds } : null;
 }
@@ -35,10 +35,11 @@ export async function chooseEntryHealthCheck(
   entry: { source: string; force: boolean; currentHead: () => Promise<string | null> },
 ): Promise<{ options: { skipHealthCheck?: true; keepRecentHealth?: true }; kept: KeptHealth | null }> {
   if (entry.force) return { options: { skipHealthCheck: true }, kept: null };
+  if (!CONTINUING_SOURCES.has(entry.source)) return { options: {}, kept: null };
   const now = session.now();
   const state = readStateFile(session.paths, now);
   const last = state.kind === 'ok' ? (state.state.snapshot.context as Partial<SessionContext>).health : null;
-  const recent = healthToKeep(entry.source, last, now, session.config.healthCheckReuseSeconds);
+  const recent = healthToKeep(last, now, session.config.healthCheckReuseSeconds);
   const sameCheck = last?.source !== 'configured' || last.command === session.config.raw.health_check;
   const kept = recent && sameCheck && (last?.head ?? null) === (await entry.currentHead()) ? recent : null;
   return { options: kept ? { keepRecentHealth: true } : {}, kept };
