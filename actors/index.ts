@@ -10,6 +10,7 @@ import { readGitContext } from './git-context.js';
 import { checkHealth } from './health.js';
 import { loadSessionContext } from './session-context.js';
 import { runTests } from './test-runner.js';
+import { DEFAULTS } from '../services/defaults.js';
 
 export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): WorldActors {
   const untrusted = trust.trusted ? undefined : trust.message;
@@ -51,7 +52,7 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
       return commitFeature(paths.root, {
         featureId,
         description: feature?.description ?? '',
-        enabled: config.raw.commit_after_feature ?? true,
+        enabled: config.raw.commit_after_feature ?? DEFAULTS.commit_after_feature,
         scope: config.commitScope,
         featureList,
       });

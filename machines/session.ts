@@ -5,7 +5,7 @@
  */
 import { and, assign, fromPromise, setup } from 'xstate';
 import type { SessionEvent } from './events.js';
-import { findFeature, isOpenStatus, type FeatureProgress, type FeatureStatus } from './features.js';
+import { DEFAULT_MAX_RETRIES, findFeature, isOpenStatus, type FeatureProgress, type FeatureStatus } from './features.js';
 import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from './observations.js';
 
 export const TOP_STATES = ['START', 'INIT', 'IMPLEMENT', 'TEST', 'FIX_BROKEN', 'COMPLETE'] as const;
@@ -13,7 +13,6 @@ export type TopState = (typeof TOP_STATES)[number];
 
 /** Bumped when a change to the machine makes older persisted snapshots need a migration. */
 export const MACHINE_VERSION = 1;
-export const DEFAULT_MAX_RETRIES = 3;
 
 type ResumableState = 'IMPLEMENT' | 'TEST';
 

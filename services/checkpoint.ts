@@ -5,13 +5,13 @@
  * auto-save too; a checkpoint is validated when it is read back for a recovery.
  */
 import { readConfigLight } from './config-light.js';
+import { DEFAULTS } from './defaults.js';
 import { CHECKPOINT_SCHEMA_VERSION, STATE_SCHEMA_VERSION } from './schema-versions.js';
 import type { ProjectPaths } from './paths.js';
 import { acquireLock } from './storage/lock.js';
 import { readOwnText } from './storage/read.js';
 import { ownFileStats, writeOwnFile } from './storage/write.js';
 
-export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 300;
 
 /** What a checkpoint copies from a settled state.json. */
 export interface CheckpointSource {
@@ -69,5 +69,5 @@ export async function readSettledStateLight(paths: ProjectPaths): Promise<Checkp
 
 export function checkpointIntervalLight(paths: ProjectPaths): number {
   const value = readConfigLight(paths).checkpoint_interval_seconds;
-  return typeof value === 'number' && value >= 0 ? value : DEFAULT_CHECKPOINT_INTERVAL_SECONDS;
+  return typeof value === 'number' && value >= 0 ? value : DEFAULTS.checkpoint_interval_seconds;
 }

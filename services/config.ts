@@ -1,5 +1,6 @@
 /** `.claude/config/project.json`: the spec's project configuration, validated. */
 import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
 import { BadFileError } from './errors.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { readOwnJson } from './storage/read.js';
@@ -24,29 +25,29 @@ export const projectConfigSchema = z
     required_env: z.array(z.string().min(1)).optional().describe('Environment variables that must be set (names only)'),
     timeout_seconds: z
       .object({
-        health_check: timeout(5),
-        smoke_test: timeout(60),
-        full_test: timeout(300),
+        health_check: timeout(DEFAULTS.timeout_seconds.health_check),
+        smoke_test: timeout(DEFAULTS.timeout_seconds.smoke_test),
+        full_test: timeout(DEFAULTS.timeout_seconds.full_test),
       })
       .partial()
       .optional(),
-    max_retries: z.number().int().min(1).optional().describe('Test failures before a feature is marked blocked (default 3)'),
+    max_retries: z.number().int().min(1).optional().describe(`Test failures before a feature is marked blocked (default ${DEFAULTS.max_retries})`),
     health_check_reuse_seconds: z
       .number()
       .int()
       .min(0)
       .max(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)
       .optional()
-      .describe('After a compaction, /clear or resume, SessionStart keeps a health check younger than this instead of running it (and the dev environment check) again (default 600, 0 = always run); `baton entry` always runs it'),
-    checkpoint_interval_seconds: z.number().int().min(0).max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`).optional().describe('Auto-save interval for checkpoint.json (default 300)'),
-    commit_after_feature: z.boolean().optional().describe('Commit the work tree when a feature passes its tests (default true)'),
-    commit_on_end: z.boolean().optional().describe('Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default false)'),
+      .describe(`After a compaction, /clear or resume, SessionStart keeps a health check younger than this instead of running it (and the dev environment check) again (default ${DEFAULTS.health_check_reuse_seconds}, 0 = always run); \`baton entry\` always runs it`),
+    checkpoint_interval_seconds: z.number().int().min(0).max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`).optional().describe(`Auto-save interval for checkpoint.json (default ${DEFAULTS.checkpoint_interval_seconds})`),
+    commit_after_feature: z.boolean().optional().describe(`Commit the work tree when a feature passes its tests (default ${DEFAULTS.commit_after_feature})`),
+    commit_on_end: z.boolean().optional().describe(`Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default ${DEFAULTS.commit_on_end})`),
     commit_exclude: z
       .array(z.string().trim().min(1, 'must be a non-empty .gitignore pattern'))
       .optional()
       .describe("New files baton's commits leave out, as .gitignore patterns from the project root, on top of the built-in list (node_modules/, dist/, .env, ...); a \"!pattern\" takes one back"),
-    commit_max_files: z.number().int().min(0).optional().describe('The most new files one baton commit may add; past it the commit is refused (default 200, 0 = no limit)'),
-    protected_paths: z.array(z.string().min(1)).optional().describe('Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ["src/**"])'),
+    commit_max_files: z.number().int().min(0).optional().describe(`The most new files one baton commit may add; past it the commit is refused (default ${DEFAULTS.commit_max_files}, 0 = no limit)`),
+    protected_paths: z.array(z.string().min(1)).optional().describe(`Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ${JSON.stringify(DEFAULTS.protected_paths)})`),
   })
   .describe('baton project configuration (.claude/config/project.json)');
 
@@ -76,14 +77,14 @@ export function resolveConfig(raw: ProjectConfig, text: string | null, warnings:
     exists: text !== null,
     text,
     timeouts: {
-      health_check: raw.timeout_seconds?.health_check ?? 5,
-      smoke_test: raw.timeout_seconds?.smoke_test ?? 60,
-      full_test: raw.timeout_seconds?.full_test ?? 300,
+      health_check: raw.timeout_seconds?.health_check ?? DEFAULTS.timeout_seconds.health_check,
+      smoke_test: raw.timeout_seconds?.smoke_test ?? DEFAULTS.timeout_seconds.smoke_test,
+      full_test: raw.timeout_seconds?.full_test ?? DEFAULTS.timeout_seconds.full_test,
     },
-    maxRetries: raw.max_retries ?? 3,
-    checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? 300,
-    healthCheckReuseSeconds: raw.health_check_reuse_seconds ?? 600,
-    commitScope: { exclude: raw.commit_exclude ?? [], maxNewFiles: raw.commit_max_files ?? 200 },
+    maxRetries: raw.max_retries ?? DEFAULTS.max_retries,
+    checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? DEFAULTS.checkpoint_interval_seconds,
+    healthCheckReuseSeconds: raw.health_check_reuse_seconds ?? DEFAULTS.health_check_reuse_seconds,
+    commitScope: { exclude: raw.commit_exclude ?? [], maxNewFiles: raw.commit_max_files ?? DEFAULTS.commit_max_files },
     unknownFields: Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key)),
     warnings,
   };

@@ -11,8 +11,6 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { WriteTarget } from './gate-bash.js';
 
-export const DEFAULT_PROTECTED = ['src/**'];
-
 export function globToRegExp(glob: string): RegExp {
   let pattern = '';
   const normalized = glob.replace(/^\.\//, '').replace(/\/+$/, '');

@@ -7,7 +7,7 @@
  *
  * Light (no zod): the per-call hook bundle uses it.
  */
-import { DEFAULT_PROTECTED } from './gate.js';
+import { DEFAULTS } from './defaults.js';
 import { describeProblem, parseJsonText } from './json-file.js';
 import type { ProjectPaths } from './paths.js';
 import { readOwnText } from './storage/read.js';
@@ -28,7 +28,7 @@ export async function configuredGlobs(paths: ProjectPaths): Promise<ConfigGlobs>
   } catch (error) {
     return { good: false, problem: (error as Error).message }; // .claude/config is a link or a file
   }
-  if (read.kind === 'missing') return { good: true, globs: DEFAULT_PROTECTED };
+  if (read.kind === 'missing') return { good: true, globs: [...DEFAULTS.protected_paths] };
   if (read.kind === 'bad') return { good: false, problem: describeProblem(read.problem) };
   const text = read.text;
   const parsed = parseJsonText(CONFIG_LABEL, text);
@@ -41,7 +41,7 @@ export async function configuredGlobs(paths: ProjectPaths): Promise<ConfigGlobs>
   }
   const trust = await decideTrustFor(paths.root, text, raw as Record<string, unknown>);
   if (!trust.trusted) return { good: false, problem: trust.message };
-  return { good: true, globs: (globs as string[] | undefined) ?? DEFAULT_PROTECTED };
+  return { good: true, globs: (globs as string[] | undefined) ?? [...DEFAULTS.protected_paths] };
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
