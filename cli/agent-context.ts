@@ -5,7 +5,7 @@ import { describeAge } from '../services/recent-health.js';
 import { oneLine, oneLineStrings } from '../services/utils/one-line.js';
 import type { ProjectPaths } from '../services/paths.js';
 import { readOwnText } from '../services/storage/read.js';
-import { nextStep } from './commands/entry.js';
+import { nextStep } from './entry-protocol.js';
 
 /** The numbered steps under "## Next Session" in one of baton's own summaries (never a file from elsewhere). */
 function summaryNextSteps(paths: ProjectPaths, file: string): string[] {

@@ -6,7 +6,7 @@ import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, 
 import { readStateFile } from '../../services/session.js';
 import type { CommandContext } from '../context.js';
 import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
-import { parseUserEvent, sendAndReport } from './send.js';
+import { parseUserEvent, sendAndReport } from '../send-event.js';
 
 const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | done ID | import FILE [--replace]';
 

@@ -14,7 +14,7 @@ export function sessionStartOutput(additionalContext: string) {
 }
 
 async function sessionStart(context: CommandContext, input: HookInput): Promise<number> {
-  const [{ runEntry }, { buildAgentContext }] = await Promise.all([import('./entry.js'), import('../agent-context.js')]);
+  const [{ runEntry }, { buildAgentContext }] = await Promise.all([import('../entry-protocol.js'), import('../agent-context.js')]);
   let additionalContext: string;
   try {
     const report = await runEntry(context, {
@@ -41,7 +41,7 @@ function noProjectContext(json: HookJson, named: string | undefined): string {
 }
 
 async function handOff(context: CommandContext, input: HookInput, by: string): Promise<number> {
-  const { endSessionHere } = await import('./end.js');
+  const { endSessionHere } = await import('../handoff.js');
   await endSessionHere(context, { by, sessionId: input.session_id, transcriptPath: input.transcript_path ?? null });
   return 0;
 }

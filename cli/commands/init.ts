@@ -9,7 +9,7 @@ import { writeOwnFile } from '../../services/storage/write.js';
 import { grantTrust } from '../../services/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
-import { changeHooks } from './hooks.js';
+import { changeHooks } from '../hook-settings.js';
 
 /** The test command a project most likely uses, from its own files. */
 function detectProject(paths: ProjectPaths): { project_type?: string; test_command?: string } {

@@ -1,0 +1,60 @@
+/**
+ * The entry protocol as a session start runs it (`baton entry`, the SessionStart hook): the
+ * SESSION_ENTRY event, the report, and the agent session it opens or continues.
+ */
+import { ensureProgressGitignore } from '../services/commit-scope.js';
+import { buildEntryReport, type EntryReport } from '../services/entry-report.js';
+import { loadFeatureList } from '../services/feature-list.js';
+import { beginSession } from '../services/handoff.js';
+import { chooseEntryHealthCheck } from '../services/recent-health.js';
+import { applyEvent } from '../services/session.js';
+import { takeNotices } from '../services/storage/notices.js';
+import { ensureOwnDir } from '../services/storage/write.js';
+import { openSession, type CommandContext } from './context.js';
+
+async function prepareDirectories(context: CommandContext): Promise<void> {
+  await ensureOwnDir(context.paths, context.paths.progressDir);
+  await ensureOwnDir(context.paths, context.paths.configDir);
+  await ensureProgressGitignore(context.paths);
+}
+
+/** The entry protocol, and the start (or continuation) of the agent session it opens. */
+export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
+  // A bad --inspect-url is a usage error before anything is created (openSession comes after the directories).
+  if (context.options['inspect-url'] !== undefined) (await import('../visualize/inspector.js')).inspectUrlOption(context.options);
+  await prepareDirectories(context);
+  const session = await openSession(context);
+  const currentHead = async () => (await (await import('../actors/git.js')).readRepositoryHead(context.paths.root))?.head ?? null;
+  const health = await chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
+  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...health.options }, 'entry');
+  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust, health.kept);
+  const started = await beginSession(context.paths, {
+    ...agentSession,
+    startRevision: outcome.after.revision - 1,
+    startHead: outcome.snapshot.context.git?.head ?? null,
+    now: session.now(),
+  });
+  // What the storage layer set aside on its way (a link, a damaged file) belongs in the report.
+  report.warnings.push(...takeNotices());
+  if (started.abandoned) report.warnings.push(`session ${started.abandoned.session_id} (started ${started.abandoned.started_at}) never handed off; its metrics were closed as ended_by "never"`);
+  return report;
+}
+
+/** What to do now, in one line: the entry report's answer to "where do I start". */
+export function nextStep(report: EntryReport): string {
+  const feature = report.next_feature;
+  switch (report.next_state) {
+    case 'FIX_BROKEN':
+      return 'fix the app first (no new feature work); then `baton send HEALTH_FIXED`';
+    case 'INIT':
+      return 'define the features (`baton features add "..."` or `baton features import FILE`), then `baton send FEATURES_DEFINED`';
+    case 'TEST':
+      return `test feature "${feature?.id}", then \`baton send TESTS_PASSED\` or \`TESTS_FAILED\` with {"featureId": "${feature?.id}"}`;
+    case 'IMPLEMENT':
+      return feature ? `work on feature "${feature.id}"${feature.description ? `: ${feature.description}` : ''} (\`baton features start ${feature.id}\`)` : 'pick an open feature';
+    case 'COMPLETE':
+      return 'all features are done; add new ones and `baton send FEATURES_DEFINED` to continue';
+    case 'START':
+      return 'run `baton entry` again';
+  }
+}
