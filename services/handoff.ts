@@ -24,12 +24,11 @@ import {
   type MetricsRow,
   type SessionRecord,
 } from './session-record.js';
-import { readStateFile } from './session.js';
 import { removeStrayTempFiles } from './storage/cleanup.js';
 import { writeOwnFile } from './storage/write.js';
 import { sha256 } from './utils/hash.js';
 import { oneLine } from './utils/one-line.js';
-import { topStateOf, type StateFile } from './state-file.js';
+import { readStateFile, topStateOf, type StateFile } from './state-file.js';
 
 export interface GitFacts {
   commits: { hash: string; subject: string }[];

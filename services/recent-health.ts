@@ -5,7 +5,8 @@
  */
 import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
-import { readStateFile, type Session } from './session.js';
+import type { Session } from './session.js';
+import { readStateFile } from './state-file.js';
 
 /** The SessionStart sources that continue a session whose entry already ran. */
 const CONTINUING_SOURCES = new Set(['compact', 'clear', 'resume']);

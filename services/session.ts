@@ -34,7 +34,7 @@ import { globsToRecord, type ConfigGlobs } from './protected-paths.js';
 import { STATE_SCHEMA_VERSION } from './schema-versions.js';
 import {
   HISTORY_LIMIT,
-  parseStateText,
+  readStateFile,
   serializeState,
   snapshotForState,
   topStateOf,
@@ -83,19 +83,6 @@ export interface ChangeOutcome {
   snapshot: SnapshotFrom<SessionMachine>;
   recovery: Recovery | null;
   warnings: string[];
-}
-
-type StateRead =
-  | { kind: 'missing' }
-  | { kind: 'ok'; state: StateFile; migratedFrom?: string; warnings: string[] }
-  /** `entry`: not a file baton can read at all (a link, a folder, a FIFO, too big), as opposed to bad content. */
-  | { kind: 'invalid'; problem: FileProblem; entry?: boolean };
-
-export function readStateFile(paths: ProjectPaths, now: Date): StateRead {
-  const read = readOwnText(paths, paths.state);
-  if (read.kind === 'missing') return read;
-  if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem, entry: read.entry };
-  return parseStateText(displayPath(paths, paths.state), read.text, now);
 }
 
 function healthOf(snapshot: PersistedSnapshot): StateFile['health_status'] {

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { TOP_STATES, MACHINE_VERSION, initialContext, sessionMachine, type TopState } from '../machines/session.js';
 import { parseJsonText, schemaProblem, type FileProblem } from './json-file.js';
+import { displayPath, type ProjectPaths } from './paths.js';
+import { readOwnText } from './storage/read.js';
 
 import { CHECKPOINT_SCHEMA_VERSION, STATE_SCHEMA_VERSION } from './schema-versions.js';
 export const HISTORY_LIMIT = 20;
@@ -190,4 +192,18 @@ export function parseCheckpointText(file: string, text: string): { kind: 'ok'; c
 
 export function serializeState(state: StateFile): string {
   return `${JSON.stringify(stateFileSchema.parse(state), null, 2)}\n`;
+}
+
+/** state.json as it is on disk: missing, parsed and validated (a spec-format file upgraded), or what is wrong with it. */
+export type StateRead =
+  | { kind: 'missing' }
+  | { kind: 'ok'; state: StateFile; migratedFrom?: string; warnings: string[] }
+  /** `entry`: not a file baton can read at all (a link, a folder, a FIFO, too big), as opposed to bad content. */
+  | { kind: 'invalid'; problem: FileProblem; entry?: boolean };
+
+export function readStateFile(paths: ProjectPaths, now: Date): StateRead {
+  const read = readOwnText(paths, paths.state);
+  if (read.kind === 'missing') return read;
+  if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem, entry: read.entry };
+  return parseStateText(displayPath(paths, paths.state), read.text, now);
 }

@@ -9,7 +9,7 @@ import { readLog, type LogEntry } from '../services/event-log.js';
 import { loadFeatureList, type Feature } from '../services/feature-list.js';
 import { describeError } from '../services/errors.js';
 import type { ProjectPaths } from '../services/paths.js';
-import { readStateFile } from '../services/session.js';
+import { readStateFile } from '../services/state-file.js';
 import { readOwnText, readProjectText } from '../services/storage/read.js';
 import { activePaths } from './graph.js';
 

@@ -3,7 +3,7 @@ import { countFeatures, featureIdProblem } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
 import { UsageError } from '../../services/errors.js';
 import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/feature-list.js';
-import { readStateFile } from '../../services/session.js';
+import { readStateFile } from '../../services/state-file.js';
 import type { CommandContext } from '../context.js';
 import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
 import { parseUserEvent, sendAndReport } from '../send-event.js';

@@ -3,7 +3,7 @@ import type { SessionContext } from '../../machines/session.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
 import { displayPath } from '../../services/paths.js';
 import { committedEntries, readLog } from '../../services/event-log.js';
-import { readStateFile } from '../../services/session.js';
+import { readStateFile } from '../../services/state-file.js';
 import { replay } from '../../services/replay.js';
 import { topStateOf } from '../../services/state-file.js';
 import type { CommandContext } from '../context.js';

@@ -3,7 +3,8 @@ import { acceptedEvents, stateLabel } from '../../machines/refusals.js';
 import { sessionMachine } from '../../machines/session.js';
 import { BadFileError, BatonError, EXIT, describeError } from '../../services/errors.js';
 import { loadFeatureList, toProgress } from '../../services/feature-list.js';
-import { autoCheckpoint, readStateFile } from '../../services/session.js';
+import { autoCheckpoint } from '../../services/session.js';
+import { readStateFile } from '../../services/state-file.js';
 import { openSession, type CommandContext } from '../context.js';
 import { paint, printJson, printWrapped, warn } from '../output.js';
 
