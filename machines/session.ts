@@ -81,11 +81,10 @@ function featureIdOf(context: SessionContext, event: SessionEvent): string | und
   return 'featureId' in event ? event.featureId : (context.currentFeatureId ?? undefined);
 }
 
-/** Why the tests failed, from the agent's TESTS_FAILED or from the runner's report. */
-function failureReason(event: SessionEvent): string {
+/** Why the tests failed, from the agent's TESTS_FAILED or from the runner's report (recorded before the verdict). */
+function failureReason(context: SessionContext, event: SessionEvent): string {
   if (event.type === 'TESTS_FAILED') return event.reason ?? 'tests failed';
-  const output = (event as { output?: TestRunReport }).output;
-  return output?.reason ?? 'tests failed';
+  return context.lastTestRun?.reason ?? 'tests failed';
 }
 
 /** Error objects do not survive JSON (the event log): accept `{message}` as well. */
@@ -150,9 +149,9 @@ export const sessionMachine = setup({
     hasRecentHealth: ({ context }) => context.keepRecentHealth && context.health !== null,
     healthCheckPassed: (_, params: HealthReport) => params.status === 'HEALTHY',
     isForcedFix: ({ event }) => event.type === 'HEALTH_FIXED' && event.force === true,
-    testsNotConfigured: (_, params: TestRunReport) => params.outcome === 'not_configured',
-    testsPassed: (_, params: TestRunReport) => params.outcome === 'passed',
-    testsTimedOut: (_, params: TestRunReport) => params.outcome === 'timed_out',
+    testsNotConfigured: ({ context }) => context.lastTestRun?.outcome === 'not_configured',
+    testsPassed: ({ context }) => context.lastTestRun?.outcome === 'passed',
+    testsTimedOut: ({ context }) => context.lastTestRun?.outcome === 'timed_out',
   },
   actions: {
     rememberResumeState: assign((_, params: { state: ResumableState | null }) => ({ resumeState: params.state })),
@@ -224,11 +223,11 @@ export const sessionMachine = setup({
     })),
     recordTestFailure: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason: failureReason(event) } };
+      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason: failureReason(context, event) } };
     }),
     blockFeature: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason: failureReason(event) } };
+      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason: failureReason(context, event) } };
     }),
     recordTestRun: assign((_, params: TestRunReport) => ({ lastTestRun: params })),
     recordCommit: assign((_, params: CommitReport) => ({ lastCommit: params })),
@@ -353,16 +352,20 @@ export const sessionMachine = setup({
             id: 'testRun',
             src: 'runTests',
             input: ({ context }) => ({ featureId: context.currentFeatureId }),
-            onDone: [
-              { guard: { type: 'testsNotConfigured', params: ({ event }) => event.output }, target: 'awaitingResults', actions: { type: 'recordTestRun', params: ({ event }) => event.output } },
-              { guard: { type: 'testsPassed', params: ({ event }) => event.output }, target: 'committing', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'markTested'] },
-              // The spec's "test timeout: kill, mark blocked".
-              { guard: { type: 'testsTimedOut', params: ({ event }) => event.output }, target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'blockFeature'] },
-              { guard: 'retriesExhausted', target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'blockFeature'] },
-              { target: '#session.IMPLEMENT', actions: [{ type: 'recordTestRun', params: ({ event }) => event.output }, 'recordTestFailure'] },
-            ],
+            onDone: { target: 'judging', actions: { type: 'recordTestRun', params: ({ event }) => event.output } },
             onError: { target: 'awaitingResults', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'testRun', error: event.error }) } },
           },
+        },
+        // The run's result is recorded once; the verdict is decided here, as the XState credit-check example decides.
+        judging: {
+          always: [
+            { guard: 'testsNotConfigured', target: 'awaitingResults' },
+            { guard: 'testsPassed', target: 'committing', actions: 'markTested' },
+            // The spec's "test timeout: kill, mark blocked".
+            { guard: 'testsTimedOut', target: '#session.IMPLEMENT', actions: 'blockFeature' },
+            { guard: 'retriesExhausted', target: '#session.IMPLEMENT', actions: 'blockFeature' },
+            { target: '#session.IMPLEMENT', actions: 'recordTestFailure' },
+          ],
         },
         awaitingResults: {
           tags: 'settled',

@@ -46,6 +46,7 @@ describe('the chart is read from the machine definition', () => {
       'IMPLEMENT',
       'TEST',
       'TEST.running',
+      'TEST.judging',
       'TEST.awaitingResults',
       'TEST.committing',
       'TEST.routing',
