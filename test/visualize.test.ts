@@ -114,6 +114,12 @@ describe('the chart is read from the machine definition', () => {
 describe('baton visualize --format mermaid', () => {
   const text = toMermaid(chart, { current: activePaths({ TEST: 'awaitingResults' }) });
 
+  it("is the README's diagram: a change to the machine shows there once `baton visualize` is run", async () => {
+    const readme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const diagram = readme.split('```mermaid\n')[1]?.split('```')[0];
+    expect(diagram?.trimEnd(), 'regenerate it: baton visualize --format mermaid, outside a project').toBe(toMermaid(chart).trimEnd());
+  });
+
   it('declares every state with its label, nested in its parent, regions split by --', () => {
     expect(text.startsWith('stateDiagram-v2\n')).toBe(true);
     for (const node of chart.nodes) expect(text).toContain(`state "${nodeLabel(node)}" as ${node.path.replace(/\./g, '_')}`);
