@@ -288,10 +288,11 @@ async function restore(
 /** The text of a file that was read, null when it is missing or cannot be read. */
 const textOf = (read: TextRead): string | null => (read.kind === 'ok' ? read.text : null);
 
-function deferred() {
+/** A promise opened by hand: the actors wait on one until the change lets them run (after the lock is released). */
+function latch() {
   let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
 }
 
 const isSettled = (snapshot: SnapshotFrom<SessionMachine>) => snapshot.status !== 'active' || snapshot.hasTag('settled');
@@ -370,7 +371,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
     const warnings = [...base.warnings];
     const finished = await completeFeatureWriteBack(paths, base.state);
     if (finished) warnings.push(finished);
-    const gate = deferred();
+    const actorsMayRun = latch();
     const results: LoggedEvent[] = [];
     const statePath: string[] = [];
     let recording = false;
@@ -404,7 +405,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       syncWith(theirs);
     };
     const thenCatchUp = async <T>(run: () => Promise<T>): Promise<T> => {
-      await gate.promise;
+      await actorsMayRun.opened;
       try {
         return await run();
       } finally {
@@ -416,7 +417,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
         checkHealth: fromPromise(({ signal }) => thenCatchUp(() => session.actors.checkHealth(signal))),
         readGitContext: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.readGitContext(input.since, signal))),
         loadFeatures: fromPromise(async () => {
-          await gate.promise;
+          await actorsMayRun.opened;
           const report = await session.actors.loadFeatures();
           asRead = report.features;
           return report;
@@ -470,7 +471,7 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
       };
       await writeState(paths, marker);
       await lock.release();
-      gate.open();
+      actorsMayRun.open();
       await waitFor(started, isSettled, { timeout: Infinity });
       lock = await acquireLock(paths);
       const latest = await readStateFile(paths, session.now());
