@@ -88,7 +88,7 @@ describe('baton inspect + entry/send --inspect: frames reach a WebSocket client 
     expect(definition.id).toBe('session');
     // safe-stable-stringify sorts the keys.
     expect(Object.keys(definition.states).sort()).toEqual(['COMPLETE', 'FIX_BROKEN', 'IMPLEMENT', 'INIT', 'START', 'TEST']);
-    expect(Object.keys(definition.states.TEST.states).sort()).toEqual(['awaitingResults', 'committing', 'routing', 'running']);
+    expect(Object.keys(definition.states.TEST.states).sort()).toEqual(['awaitingResults', 'committing', 'judging', 'routing', 'running']);
     expect(root._version).toMatch(/^\d+\.\d+/);
 
     const ofRoot = (type: string) => frames.filter((frame) => frame.type === type && frame.sessionId === root.sessionId);
