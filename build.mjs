@@ -2,7 +2,7 @@
 // splitting), so a hook that runs on every tool call loads only what it uses: module
 // resolution of many small files was the largest part of start-up time.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -30,3 +30,5 @@ await build({
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
 });
 chmodSync('dist/baton.js', 0o755);
+// Written last: a dist/ without it was cut off mid-build (test/global-setup.ts rebuilds it).
+writeFileSync('dist/.built', `${new Date().toISOString()}\n`);

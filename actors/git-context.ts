@@ -59,16 +59,24 @@ export async function readGitContext(projectDir: string, since: string | null = 
   if (!gitDir) return base;
   const { simpleGit } = await import('simple-git');
   const git = simpleGit({ baseDir: projectDir });
-  // Read-only: --no-optional-locks keeps status from refreshing the index under a lock a user's git may need.
-  const [statusOut, logOut] = await Promise.all([
-    git.raw(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal']).catch(() => null),
+  // Read-only: --no-optional-locks keeps status from refreshing the index under a lock a user's git may need;
+  // --no-ahead-behind spares the walk to the upstream, which nothing here reads.
+  const [statusRead, logOut] = await Promise.all([
+    git.raw(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--no-ahead-behind', '--untracked-files=normal']).then(
+      (out) => ({ out, error: null }),
+      (error: Error) => ({ out: null, error }),
+    ),
     git.raw(['log', '-5', '--name-only', `--format=${RECORD}%h${FIELD}%s`]).catch(() => ''),
   ]);
-  if (statusOut === null) return base;
-  const status = parseStatusV2(statusOut);
   const operation = await operationAt(gitDir);
   if (operation) warnings.push(`a git ${operation} is in progress: finish or abort it before committing`);
   if (existsSync(path.join(gitDir, 'index.lock'))) warnings.push('.git/index.lock exists: another git process is running, or one crashed (remove the file if no git is running)');
+  if (statusRead.out === null) {
+    // A repository git cannot read now (a damaged index, say): say so, keep what the log says.
+    warnings.push(`git status failed in this repository: ${statusRead.error?.message.trim().split('\n')[0] ?? 'no output'}`);
+    return { ...base, isRepo: true, operation, ...parseLogWithFiles(logOut) };
+  }
+  const status = parseStatusV2(statusRead.out);
   const { head, branch, dirty } = status;
   if (head === null) {
     warnings.push('the repository has no commits yet');

@@ -8,9 +8,10 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readNamedFile } from '../services/storage/read.js';
 import { fileStamp } from '../services/utils/file-stamp.js';
-import { findGitDir } from './git-dir.js';
+import { commonDirOf, findGitDir } from './git-dir.js';
 
-const CHANGING_FILES = ['HEAD', 'index', path.join('logs', 'HEAD'), 'packed-refs'];
+/** Per worktree: HEAD, the index and HEAD's reflog. Shared (the common dir): packed refs and the branch files. */
+const WORKTREE_FILES = ['HEAD', 'index', path.join('logs', 'HEAD')];
 const BRANCH_REF = /^ref: (refs\/[\w./-]+)\s*$/;
 
 function stat(file: string): string {
@@ -22,16 +23,18 @@ function stat(file: string): string {
   }
 }
 
-/** The branch file HEAD names (a commit moves it, even with no reflog), when HEAD is a small, plain ref. */
-function branchFile(gitDir: string): string | null {
+/** The branch HEAD names (a commit moves it, even with no reflog), when HEAD is a small, plain ref. */
+function branchRef(gitDir: string): string | null {
   const read = readNamedFile(path.join(gitDir, 'HEAD'), { maxBytes: 1024 });
   const ref = read.kind === 'ok' ? BRANCH_REF.exec(read.text)?.[1] : undefined;
-  return ref && !ref.split('/').includes('..') ? path.join(gitDir, ref) : null;
+  return ref && !ref.split('/').includes('..') ? ref : null;
 }
 
 export function gitStamp(root: string): string {
   const gitDir = findGitDir(root);
   if (!gitDir) return '';
-  const branch = branchFile(gitDir);
-  return [...CHANGING_FILES.map((file) => path.join(gitDir, file)), ...(branch ? [branch] : [])].map(stat).join(',');
+  const commonDir = commonDirOf(gitDir);
+  const branch = branchRef(gitDir);
+  const files = [...WORKTREE_FILES.map((file) => path.join(gitDir, file)), path.join(commonDir, 'packed-refs'), ...(branch ? [path.join(commonDir, branch)] : [])];
+  return files.map(stat).join(',');
 }

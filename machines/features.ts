@@ -16,10 +16,10 @@ export interface FeatureProgress {
  */
 const DONE: ReadonlySet<string> = new Set<FeatureStatus>(['tested', 'completed']);
 
-/** Takes any string, so a view reading a file it has not validated counts an unknown status as open, never as done. */
 /** Test failures before a feature is blocked, when the project's config does not say. */
 export const DEFAULT_MAX_RETRIES = 3;
 
+/** Takes any string, so a view reading a file it has not validated counts an unknown status as open, never as done. */
 export function isOpenStatus(status: string): boolean {
   return !DONE.has(status);
 }

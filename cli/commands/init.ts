@@ -10,6 +10,7 @@ import { grantTrust } from '../../services/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 import { changeHooks } from '../hook-settings.js';
+import { DEFAULTS } from '../../services/defaults.js';
 
 /** The test command a project most likely uses, from its own files. */
 function detectProject(paths: ProjectPaths): { project_type?: string; test_command?: string } {
@@ -45,7 +46,7 @@ export async function run(context: CommandContext): Promise<number> {
   // Whatever is there (a file, a link, a folder) is not baton's to replace.
   const wroteConfig = inspectOwn(paths, paths.config, 'file').kind === 'missing';
   if (wroteConfig) {
-    const config = { ...detectProject(paths), timeout_seconds: { health_check: 5, smoke_test: 60, full_test: 300 } };
+    const config = { ...detectProject(paths), timeout_seconds: { ...DEFAULTS.timeout_seconds } };
     await writeOwnFile(paths, paths.config, `${JSON.stringify(config, null, 2)}\n`);
     done.push(`wrote ${path.relative(paths.root, paths.config)}${config.test_command ? ` (test_command: ${config.test_command})` : ''}`);
   } else done.push(`kept your ${path.relative(paths.root, paths.config)}`);

@@ -1,6 +1,10 @@
 /** The git context's parsers, against the source: what git prints, read into what entry reports. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLogWithFiles, parseStatusV2 } from '../../actors/git-context.js';
+import { parseLogWithFiles, parseStatusV2, readGitContext } from '../../actors/git-context.js';
 
 describe('git status --porcelain=v2 --branch', () => {
   it('reads HEAD, the branch and the kind of change', () => {
@@ -25,5 +29,17 @@ describe('git log --name-only', () => {
       ],
       recentFiles: ['src/login.js', 'README.md'],
     });
+  });
+});
+
+describe('readGitContext', () => {
+  it('a repository git cannot read now (a damaged index) is still a repository, with the reason and what the log says', async () => {
+    const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-damaged-')));
+    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+    for (const args of [['init', '-q'], ['commit', '-q', '--allow-empty', '-m', 'first']]) execFileSync('git', args, { cwd: dir, env });
+    writeFileSync(path.join(dir, '.git', 'index'), 'not an index');
+    const context = await readGitContext(dir);
+    expect(context).toMatchObject({ isRepo: true, commits: [{ subject: 'first' }] });
+    expect(context.warnings.join('\n')).toContain('git status failed');
   });
 });
