@@ -4,7 +4,6 @@
  */
 import { ensureProgressGitignore } from '../services/commit-scope.js';
 import { buildEntryReport, type EntryReport } from '../services/entry-report.js';
-import { loadFeatureList } from '../services/feature-list.js';
 import { beginSession } from '../services/handoff.js';
 import { chooseEntryHealthCheck } from '../services/recent-health.js';
 import { applyEvent } from '../services/session.js';
@@ -27,7 +26,7 @@ export async function runEntry(context: CommandContext, agentSession: { sessionI
   const currentHead = async () => (await (await import('../actors/git.js')).readRepositoryHead(context.paths.root))?.head ?? null;
   const health = await chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
   const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...health.options }, 'entry');
-  const report = buildEntryReport(outcome, context.paths, session.config, await loadFeatureList(context.paths).catch(() => null), session.trust, health.kept);
+  const report = buildEntryReport(outcome, context.paths, session.config, session.trust, health.kept);
   const started = await beginSession(context.paths, {
     ...agentSession,
     startRevision: outcome.after.revision - 1,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureIdProblem, type FeatureProgress } from './features.js';
+import { featureIdProblem, type FeatureTally } from './features.js';
 
 /** Events a user or agent may send (`baton send`). Payloads are validated before they reach the machine. */
 const featureId = z.string().check((ctx) => {
@@ -56,7 +56,8 @@ export const schemasAgreeWithEvents: { [K in UserEventType]: Agrees<K> } = {
 export type SystemEvent =
   /** keepRecentHealth: the last health check is recent (the caller knows the clock): keep its verdict, run nothing. */
   | { type: 'SESSION_ENTRY'; maxRetries?: number; skipHealthCheck?: boolean; keepRecentHealth?: boolean }
-  | { type: 'FEATURES_SYNCED'; features: FeatureProgress[] | null };
+  /** The feature list's tally as the file has it now (counts, and the features the change is about). */
+  | { type: 'FEATURES_SYNCED'; tally: FeatureTally | null };
 
 export type SessionEvent = UserEvent | SystemEvent;
 

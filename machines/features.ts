@@ -1,5 +1,9 @@
 /** Feature progress as the statechart sees it: pure helpers, shared by guards, services and the CLI. */
 
+/** Two readings of one feature at the same step: the same status and retries. */
+export const sameStep = (a: FeatureProgress | undefined, b: FeatureProgress | undefined) =>
+  a !== undefined && b !== undefined && a.id === b.id && a.status === b.status && a.retries === b.retries;
+
 export const FEATURE_STATUSES = ['pending', 'in_progress', 'implemented', 'tested', 'completed', 'blocked'] as const;
 export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
 
@@ -38,8 +42,42 @@ export function featureIdProblem(id: string): string | null {
   return `feature id ${JSON.stringify(id)} is not valid: ${FEATURE_ID_RULE}`;
 }
 
-export function findFeature(features: readonly FeatureProgress[] | null, id: string): FeatureProgress | undefined {
+export function findFeature(features: readonly FeatureProgress[] | null | undefined, id: string): FeatureProgress | undefined {
   return features?.find((feature) => feature.id === id);
+}
+
+/**
+ * What the statechart keeps of the feature list: its counts, and the features a change is
+ * about (the current one and the one an event names). The list itself stays in its file, the
+ * one source of truth; the session service syncs the tally from it, so an event costs the
+ * same with 50 features or 10,000.
+ */
+export interface FeatureTally {
+  counts: FeatureCounts;
+  focus: FeatureProgress[];
+}
+
+/** The tally of `features` with the features named by `focusIds` (in the list's order); null: no list. */
+export function tallyFeatures(features: readonly FeatureProgress[] | null, focusIds: readonly (string | null | undefined)[]): FeatureTally | null {
+  if (features === null) return null;
+  const ids = new Set(focusIds.filter((id): id is string => typeof id === 'string'));
+  return { counts: countFeatures(features), focus: features.filter((feature) => ids.has(feature.id)).map((feature) => ({ ...feature })) };
+}
+
+/** The tally after the machine moved one feature in focus: the feature's new step, and the open count following it. */
+export function moveInTally(tally: FeatureTally | null, id: string, status: FeatureStatus, retryDelta = 0): FeatureTally | null {
+  const moved = findFeature(tally?.focus, id);
+  if (!tally || !moved) return tally;
+  const counts = { ...tally.counts };
+  count(counts, moved.status, -1);
+  count(counts, status, 1);
+  return { counts, focus: tally.focus.map((feature) => (feature.id === id ? { id, status, retries: feature.retries + retryDelta } : feature)) };
+}
+
+/** The full list with the tally's focus written in: what the machine's moves make of the list it was synced from. */
+export function applyFocus(features: readonly FeatureProgress[] | null, tally: FeatureTally | null): FeatureProgress[] | null {
+  if (features === null) return null;
+  return features.map((feature) => findFeature(tally?.focus, feature.id) ?? feature);
 }
 
 export interface FeatureCounts {
@@ -50,16 +88,19 @@ export interface FeatureCounts {
   blocked: number;
 }
 
+/** Adds (`by` 1) or takes away (-1) one feature of `status` from `counts`. */
+function count(counts: FeatureCounts, status: string, by: 1 | -1): void {
+  counts.total += by;
+  if (isOpenStatus(status)) counts.open += by;
+  else counts.done += by;
+  if (status === 'pending') counts.pending += by;
+  if (status === 'blocked') counts.blocked += by;
+}
+
 /** The one count every view shows (status, features list, status line, entry, summary, page). */
 export function countFeatures(features: readonly { status: string }[] | null): FeatureCounts {
   const counts: FeatureCounts = { total: 0, open: 0, done: 0, pending: 0, blocked: 0 };
-  for (const feature of features ?? []) {
-    counts.total += 1;
-    if (isOpenStatus(feature.status)) counts.open += 1;
-    else counts.done += 1;
-    if (feature.status === 'pending') counts.pending += 1;
-    if (feature.status === 'blocked') counts.blocked += 1;
-  }
+  for (const feature of features ?? []) count(counts, feature.status, 1);
   return counts;
 }
 
@@ -75,7 +116,6 @@ export function nextFeature(features: readonly FeatureProgress[] | null, current
   return undefined;
 }
 
-const sameStep = (a: FeatureProgress | undefined, b: FeatureProgress | undefined) => a !== undefined && b !== undefined && a.status === b.status && a.retries === b.retries;
 
 /**
  * A change's result merged into the feature list as it is now. `base` is the list as the
@@ -90,8 +130,10 @@ export function mergeProgress(
   theirs: readonly FeatureProgress[] | null,
 ): FeatureProgress[] | null {
   if (theirs === null) return null;
+  const byId = (list: readonly FeatureProgress[] | null) => new Map((list ?? []).map((feature) => [feature.id, feature]));
+  const [baseById, oursById] = [byId(base), byId(ours)];
   return theirs.map((feature) => {
-    const mine = findFeature(ours, feature.id);
-    return mine && !sameStep(mine, findFeature(base, feature.id)) ? { id: feature.id, status: mine.status, retries: mine.retries } : { ...feature };
+    const mine = oursById.get(feature.id);
+    return mine && !sameStep(mine, baseById.get(feature.id)) ? { id: feature.id, status: mine.status, retries: mine.retries } : { ...feature };
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { SnapshotFrom } from 'xstate';
 import { USER_EVENT_TYPES, type UserEvent } from './events.js';
-import { countFeatures, findFeature, type FeatureProgress } from './features.js';
+import { findFeature, type FeatureTally } from './features.js';
 import type { HealthReport } from './observations.js';
 import type { SessionMachine } from './session.js';
 
@@ -24,9 +24,9 @@ export function stateLabel(snapshot: Snapshot): string {
 }
 
 /** Why a test result for `id` does not fit the feature under test, as the feature list says now (it may have been edited by hand). */
-function testResultReason(features: readonly FeatureProgress[] | null, currentId: string | null, id: string | undefined): string {
+function testResultReason(tally: FeatureTally | null, currentId: string | null, id: string | undefined): string {
   if (!currentId) return 'no feature is under test';
-  const current = findFeature(features, currentId);
+  const current = findFeature(tally?.focus, currentId);
   const leave = 'or run `baton entry` to leave TEST (it picks the next feature from the list as it is)';
   if (!current) {
     const other = id === currentId ? '' : `feature "${id}" is not the one under test; `;
@@ -36,28 +36,29 @@ function testResultReason(features: readonly FeatureProgress[] | null, currentId
   return `feature "${currentId}" is under test but the feature list now says it is ${current.status}, not implemented; set it back to "implemented", ${leave}`;
 }
 
-function guardReason(snapshot: Snapshot, event: UserEvent): string {
-  const { context } = snapshot;
+/** `someIds`: a few ids from the feature list, to name when an event names one it does not have. */
+function guardReason(snapshot: Snapshot, event: UserEvent, someIds: readonly string[]): string {
+  const tally = snapshot.context.featureTally;
   const id = 'featureId' in event ? event.featureId : undefined;
-  const feature = id === undefined ? undefined : findFeature(context.features, id);
+  const feature = id === undefined ? undefined : findFeature(tally?.focus, id);
   switch (event.type) {
     case 'FEATURES_DEFINED':
-      return context.features === null
+      return tally === null
         ? 'there is no feature list yet: add features (baton features add / import) first'
-        : `the feature list has no open features (${countFeatures(context.features).total} total, all done): add pending features first`;
+        : `the feature list has no open features (${tally.counts.total} total, all done): add pending features first`;
     case 'FEATURE_STARTED':
     case 'FEATURE_IMPLEMENTED':
-      if (!feature) return `feature "${id}" is not in the feature list${context.features?.length ? ` (ids: ${context.features.map((f) => f.id).slice(0, 10).join(', ')})` : ''}`;
+      if (!feature) return `feature "${id}" is not in the feature list${someIds.length ? ` (ids: ${someIds.slice(0, 10).join(', ')}${(tally?.counts.total ?? 0) > 10 ? ', ...' : ''})` : ''}`;
       return `feature "${id}" is ${feature.status}, not open work`;
     case 'TESTS_PASSED':
     case 'TESTS_FAILED':
-      return testResultReason(context.features, context.currentFeatureId, id);
+      return testResultReason(tally, snapshot.context.currentFeatureId, id);
     default:
       return 'its guard did not allow it in this state';
   }
 }
 
-export function explainRefusal(snapshot: Snapshot, event: UserEvent): { message: string; accepted: string[] } {
+export function explainRefusal(snapshot: Snapshot, event: UserEvent, someIds: readonly string[] = []): { message: string; accepted: string[] } {
   const accepted = acceptedEvents(snapshot);
   const state = stateLabel(snapshot);
   if (!accepted.includes(event.type)) {
@@ -66,7 +67,7 @@ export function explainRefusal(snapshot: Snapshot, event: UserEvent): { message:
       accepted,
     };
   }
-  return { message: `${event.type} refused in ${state}: ${guardReason(snapshot, event)}.`, accepted };
+  return { message: `${event.type} refused in ${state}: ${guardReason(snapshot, event, someIds)}.`, accepted };
 }
 
 

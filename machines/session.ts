@@ -5,21 +5,21 @@
  */
 import { and, assign, fromPromise, setup } from 'xstate';
 import type { SessionEvent } from './events.js';
-import { DEFAULT_MAX_RETRIES, findFeature, isOpenStatus, type FeatureProgress, type FeatureStatus } from './features.js';
-import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from './observations.js';
+import { DEFAULT_MAX_RETRIES, findFeature, isOpenStatus, moveInTally, type FeatureTally } from './features.js';
+import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from './observations.js';
 
 export const TOP_STATES = ['START', 'INIT', 'IMPLEMENT', 'TEST', 'FIX_BROKEN', 'COMPLETE'] as const;
 export type TopState = (typeof TOP_STATES)[number];
 
-/** Bumped when a change to the machine makes older persisted snapshots need a migration. */
-export const MACHINE_VERSION = 1;
+/** Bumped when a change to the machine makes older persisted snapshots need a migration (2: the feature tally replaced the list). */
+export const MACHINE_VERSION = 2;
 
 type ResumableState = 'IMPLEMENT' | 'TEST';
 
 export interface SessionContext {
   health: HealthReport | null;
-  /** null: there is no feature list yet (or it is empty). */
-  features: FeatureProgress[] | null;
+  /** Counts and the features in focus, synced from the feature list file; null: there is no feature list yet. */
+  featureTally: FeatureTally | null;
   currentFeatureId: string | null;
   /** The work state a session was in before entry or a breakage, to come back to it. */
   resumeState: ResumableState | null;
@@ -50,7 +50,7 @@ export interface SessionInput {
 export function initialContext(input: SessionInput = {}): SessionContext {
   return {
     health: null,
-    features: null,
+    featureTally: null,
     currentFeatureId: null,
     resumeState: null,
     maxRetries: input.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -70,10 +70,6 @@ function notProvided(name: string) {
   return async (): Promise<never> => {
     throw new Error(`actor "${name}" was not provided to the session machine`);
   };
-}
-
-function setStatus(features: FeatureProgress[] | null, id: string, status: FeatureStatus, retryDelta = 0): FeatureProgress[] | null {
-  return features?.map((feature) => (feature.id === id ? { ...feature, status, retries: feature.retries + retryDelta } : feature)) ?? null;
 }
 
 /** The feature an event is about: its featureId, or (for a test run's result) the feature under test. */
@@ -120,29 +116,29 @@ export const sessionMachine = setup({
   actors: {
     checkHealth: fromPromise<HealthReport>(notProvided('checkHealth')),
     readGitContext: fromPromise<GitContext, { since: string | null }>(notProvided('readGitContext')),
-    loadFeatures: fromPromise<FeatureListReport>(notProvided('loadFeatures')),
+    loadFeatures: fromPromise<FeatureTally | null, { currentFeatureId: string | null }>(notProvided('loadFeatures')),
     loadContext: fromPromise<LoadedContext>(notProvided('loadContext')),
     runTests: fromPromise<TestRunReport, { featureId: string | null }>(notProvided('runTests')),
     commitFeature: fromPromise<CommitReport, { featureId: string | null }>(notProvided('commitFeature')),
   },
   guards: {
     isBroken: ({ context }) => context.health?.status === 'BROKEN' || (context.breakageUnresolved && context.health?.status !== 'HEALTHY'),
-    hasNoFeatureList: ({ context }) => context.features === null || context.features.length === 0,
-    hasOpenFeatures: ({ context }) => (context.features ?? []).some((feature) => isOpenStatus(feature.status)),
+    hasNoFeatureList: ({ context }) => (context.featureTally?.counts.total ?? 0) === 0,
+    hasOpenFeatures: ({ context }) => (context.featureTally?.counts.open ?? 0) > 0,
     canResumeTest: ({ context }) =>
       context.resumeState === 'TEST' &&
       context.currentFeatureId !== null &&
-      findFeature(context.features, context.currentFeatureId)?.status === 'implemented',
+      findFeature(context.featureTally?.focus, context.currentFeatureId)?.status === 'implemented',
     isOpenFeature: ({ context, event }) => {
-      const feature = findFeature(context.features, featureIdOf(context, event) ?? '');
+      const feature = findFeature(context.featureTally?.focus, featureIdOf(context, event) ?? '');
       return feature !== undefined && isOpenStatus(feature.status);
     },
     isFeatureUnderTest: ({ context, event }) => {
       const id = featureIdOf(context, event);
-      return id !== undefined && id === context.currentFeatureId && findFeature(context.features, id)?.status === 'implemented';
+      return id !== undefined && id === context.currentFeatureId && findFeature(context.featureTally?.focus, id)?.status === 'implemented';
     },
     retriesExhausted: ({ context, event }) => {
-      const feature = findFeature(context.features, featureIdOf(context, event) ?? '');
+      const feature = findFeature(context.featureTally?.focus, featureIdOf(context, event) ?? '');
       return feature !== undefined && feature.retries + 1 >= context.maxRetries;
     },
     shouldSkipHealthCheck: ({ context }) => context.skipHealthCheck,
@@ -159,8 +155,8 @@ export const sessionMachine = setup({
       if (event.type !== 'SESSION_ENTRY') return {};
       return { maxRetries: event.maxRetries ?? context.maxRetries, skipHealthCheck: event.skipHealthCheck ?? false, keepRecentHealth: event.keepRecentHealth ?? false };
     }),
-    syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { features: event.features } : {})),
-    assignLoadedFeatures: assign((_, params: FeatureListReport) => ({ features: params.features })),
+    syncFeatures: assign(({ event }) => (event.type === 'FEATURES_SYNCED' ? { featureTally: event.tally } : {})),
+    assignLoadedFeatures: assign((_, params: FeatureTally | null) => ({ featureTally: params })),
     /** A HEALTHY report, wherever it arrives, ends a breakage and makes the commit it checked the one to roll back to. */
     recordHealth: assign((_, params: HealthReport) =>
       params.status === 'HEALTHY' ? { health: params, breakageUnresolved: false, ...(params.head ? { lastHealthyCommit: params.head } : {}) } : { health: params },
@@ -207,27 +203,27 @@ export const sessionMachine = setup({
     }),
     startFeature: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      const feature = findFeature(context.features, id)!;
+      const feature = findFeature(context.featureTally?.focus, id)!;
       const status = feature.status === 'implemented' ? 'implemented' : 'in_progress';
       // Starting a blocked feature again is a deliberate new attempt: it gets a fresh retry budget.
       const retryDelta = feature.status === 'blocked' ? -feature.retries : 0;
-      return { features: setStatus(context.features, id, status, retryDelta), currentFeatureId: id };
+      return { featureTally: moveInTally(context.featureTally, id, status, retryDelta), currentFeatureId: id };
     }),
     markImplemented: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      return { features: setStatus(context.features, id, 'implemented'), currentFeatureId: id };
+      return { featureTally: moveInTally(context.featureTally, id, 'implemented'), currentFeatureId: id };
     }),
     markTested: assign(({ context, event }) => ({
-      features: setStatus(context.features, featureIdOf(context, event)!, 'tested'),
+      featureTally: moveInTally(context.featureTally, featureIdOf(context, event)!, 'tested'),
       lastFailure: null,
     })),
     recordTestFailure: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      return { features: setStatus(context.features, id, 'in_progress', 1), lastFailure: { featureId: id, reason: failureReason(context, event) } };
+      return { featureTally: moveInTally(context.featureTally, id, 'in_progress', 1), lastFailure: { featureId: id, reason: failureReason(context, event) } };
     }),
     blockFeature: assign(({ context, event }) => {
       const id = featureIdOf(context, event)!;
-      return { features: setStatus(context.features, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason: failureReason(context, event) } };
+      return { featureTally: moveInTally(context.featureTally, id, 'blocked', 1), currentFeatureId: null, lastFailure: { featureId: id, reason: failureReason(context, event) } };
     }),
     recordTestRun: assign((_, params: TestRunReport) => ({ lastTestRun: params })),
     recordCommit: assign((_, params: CommitReport) => ({ lastCommit: params })),
@@ -296,6 +292,7 @@ export const sessionMachine = setup({
           invoke: {
             id: 'featureList',
             src: 'loadFeatures',
+            input: ({ context }) => ({ currentFeatureId: context.currentFeatureId }),
             onDone: { target: 'contextLoading', actions: { type: 'assignLoadedFeatures', params: ({ event }) => event.output } },
             onError: { target: 'contextLoading', actions: { type: 'recordActorFailure', params: ({ event }) => ({ actor: 'featureList', error: event.error }) } },
           },

@@ -32,6 +32,7 @@ const PER_CHECKOUT = [
   '/env.json',
   '/gate-refusals.jsonl',
   '/evidence/',
+  '/feature-lists/',
   '.lock',
   '.lock.*',
   '*.tmp',

@@ -8,7 +8,7 @@ import { whyNotFixed } from '../machines/refusals.js';
 import type { SessionContext, TopState } from '../machines/session.js';
 import { skillFor } from '../machines/skills.js';
 import type { ResolvedConfig } from './config.js';
-import type { FeatureList } from './feature-list.js';
+import { toProgress } from './feature-list.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import type { KeptHealth } from './recent-health.js';
 import type { ChangeOutcome, Recovery } from './session.js';
@@ -83,14 +83,15 @@ export function buildEntryReport(
   outcome: ChangeOutcome,
   paths: ProjectPaths,
   config: ResolvedConfig,
-  list: FeatureList | null,
   trust: { trusted: boolean; message: string },
   kept: KeptHealth | null = null,
 ): EntryReport {
   const context = outcome.snapshot.context;
   const state = outcome.after.state;
-  const counts = countFeatures(context.features);
-  const next = nextFeature(context.features, context.currentFeatureId);
+  const list = outcome.features;
+  const progress = toProgress(list);
+  const counts = countFeatures(progress);
+  const next = nextFeature(progress, context.currentFeatureId);
   const git = context.git;
   const fileHistory = context.loaded?.fileHistory ?? null;
   const recentFiles = fileHistory ?? git?.recentFiles ?? [];
@@ -99,7 +100,7 @@ export function buildEntryReport(
   return {
     directory: paths.root,
     health_status: context.health?.status ?? 'UNKNOWN',
-    feature_status: featureStatusOf(counts, context.features !== null),
+    feature_status: featureStatusOf(counts, list !== null),
     current_state: outcome.before?.state ?? 'START',
     next_state: state,
     latest_summary: context.loaded?.latestSummary ?? '',

@@ -4,6 +4,7 @@
  * was never committed (the writer died in between) and is set aside before the next append.
  */
 import { displayPath, type ProjectPaths } from './paths.js';
+import type { FeatureListChange } from './feature-list-history.js';
 import type { PersistedSnapshot } from './state-file.js';
 import { readOwnTail, readOwnText } from './storage/read.js';
 import { keepDamagedAside } from './storage/damaged.js';
@@ -24,6 +25,8 @@ export interface LogEntry {
   results?: LoggedEvent[];
   from: string;
   to: string;
+  /** What the change did to the feature list (feature-list-history.ts); absent on lines of an older baton. */
+  features?: FeatureListChange;
   /** The top-level states passed through on the way, when there were any between from and to. */
   path?: string[];
   /** The machine restarts from this snapshot (recovery, or an upgraded state.json). */

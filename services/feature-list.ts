@@ -8,8 +8,9 @@ import { FEATURE_STATUSES, featureIdProblem, type FeatureProgress } from '../mac
 import { BadFileError, UsageError } from './errors.js';
 import { parseJsonText, schemaProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
-import { readOwnJson } from './storage/read.js';
-import { writeOwnFile } from './storage/write.js';
+import { readOwnJson, type Validator } from './storage/read.js';
+import { ownFileStats, writeOwnFile } from './storage/write.js';
+import { fileStamp } from './utils/file-stamp.js';
 import { sha256 } from './utils/hash.js';
 
 const featureSchema = z.looseObject({
@@ -36,6 +37,33 @@ export const featureListSchema = z
 export type Feature = z.infer<typeof featureSchema>;
 export type FeatureList = z.infer<typeof featureListSchema>;
 
+const STATUSES: ReadonlySet<unknown> = new Set(FEATURE_STATUSES);
+
+/**
+ * A list whose every feature is written out in full and valid: what the schema would return
+ * for it unchanged. Checked in one pass (10,000 features: a few ms, where the schema's
+ * per-field work takes some 20 at every command). Anything else goes to the schema, which
+ * fills the defaults and says what is wrong.
+ */
+function isCompleteValidList(value: unknown): value is FeatureList {
+  const features = (value as { features?: unknown } | null)?.features;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Array.isArray(features)) return false;
+  const seen = new Set<string>();
+  for (const feature of features as unknown[]) {
+    if (typeof feature !== 'object' || feature === null || Array.isArray(feature)) return false;
+    const { id, description, status, retries } = feature as Record<string, unknown>;
+    if (typeof id !== 'string' || seen.has(id) || featureIdProblem(id) !== null) return false;
+    if (typeof description !== 'string' || !STATUSES.has(status) || !Number.isSafeInteger(retries) || (retries as number) < 0) return false;
+    seen.add(id);
+  }
+  return true;
+}
+
+/** The schema, with the one-pass check in front of it for the common case. */
+const featureListValidator: Validator<FeatureList> = {
+  safeParse: (value: unknown) => (isCompleteValidList(value) ? { success: true as const, data: value } : featureListSchema.safeParse(value)),
+};
+
 /** The Anthropic quickstart format: an array of {category, description, steps, passes}. */
 const quickstartSchema = z.array(
   z.looseObject({
@@ -46,15 +74,32 @@ const quickstartSchema = z.array(
   }),
 );
 
+export interface FeatureListFile {
+  list: FeatureList;
+  /** The exact text it was read from. */
+  text: string;
+}
+
+/**
+ * The last list read, by the file's stamp: one command reads the list several times (entry
+ * reads it before and after each actor), and validating 10,000 features each time would
+ * make the cost of an event grow with the project. Read-only for callers.
+ */
+let lastRead: { file: string; stamp: string; read: FeatureListFile } | null = null;
+
 /** The feature list and the exact text it was read from; null when there is none. A bad file is a BadFileError. */
-export function readFeatureListFile(paths: ProjectPaths): { list: FeatureList; text: string } | null {
+export function readFeatureListFile(paths: ProjectPaths): FeatureListFile | null {
+  const stamp = fileStamp(ownFileStats(paths, paths.features));
+  if (lastRead && lastRead.file === paths.features && lastRead.stamp === stamp) return lastRead.read;
   const label = displayPath(paths, paths.features);
-  const read = readOwnJson(paths, paths.features, featureListSchema);
+  const read = readOwnJson(paths, paths.features, featureListValidator);
   if (read.kind === 'missing') return null;
   if (read.kind === 'invalid') {
     throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, `fix ${label}; baton has not changed it`);
   }
-  return { list: read.value, text: read.raw };
+  const result = { list: read.value, text: read.raw };
+  lastRead = { file: paths.features, stamp, read: result };
+  return result;
 }
 
 export async function loadFeatureList(paths: ProjectPaths): Promise<FeatureList | null> {

@@ -9,6 +9,7 @@ import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
 import { readLog, type LogEntry } from './event-log.js';
 import { loadFeatureList, toProgress } from './feature-list.js';
+import { walkFeatureLists } from './feature-list-history.js';
 import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -48,20 +49,19 @@ interface SessionFacts {
   gateRefusals: number;
 }
 
-/** The feature lists an entry's events carry: the list read from disk, and the entry protocol's load. */
-function featureListsIn(entry: LogEntry): FeatureProgress[][] {
-  const events = [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])];
-  return events.flatMap((event) => {
-    const features = event.type === 'FEATURES_SYNCED' ? event.features : event.type === 'xstate.done.actor.featureList' ? (event.output as { features?: unknown } | undefined)?.features : null;
-    return Array.isArray(features) ? [features as FeatureProgress[]] : [];
-  });
-}
-
-function firstSeenStatuses(startFeatures: FeatureProgress[] | null, during: LogEntry[]): Map<string, string> {
+/**
+ * Each feature's status when the session first saw it: the list as its start revision left
+ * it, then any feature that appeared in a list found changed by hand during it.
+ */
+function firstSeenStatuses(paths: ProjectPaths, entries: readonly LogEntry[], startRevision: number, until: number): Map<string, string> {
   const seen = new Map<string, string>();
-  for (const list of [startFeatures ?? [], ...during.flatMap(featureListsIn)]) {
-    for (const feature of list) if (!seen.has(feature.id)) seen.set(feature.id, feature.status);
-  }
+  const note = (features: readonly FeatureProgress[] | null) => {
+    for (const feature of features ?? []) if (!seen.has(feature.id)) seen.set(feature.id, feature.status);
+  };
+  walkFeatureLists(paths, entries, until, (entry, found, left) => {
+    if (entry.revision === startRevision) note(left);
+    else if (entry.revision > startRevision && (entry.features?.base || seen.size === 0)) note(found);
+  });
   return seen;
 }
 
@@ -72,9 +72,6 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
   const { entries } = readLog(paths);
   const until = untilRevision ?? state?.revision ?? Infinity;
   const during = entries.filter((entry) => entry.revision > record.start_revision && entry.revision <= until);
-  const startFeatures = record.start_revision > 0 && entries.some((entry) => entry.revision === record.start_revision)
-    ? ((replay(entries, record.start_revision).snapshot.context as unknown as SessionContext).features ?? null)
-    : null;
   const context = state ? (state.snapshot.context as unknown as SessionContext) : null;
   // A session closed by the next one ended before that one's entry: its end is replayed, not read from state.json.
   const closedEarlier = untilRevision !== undefined && state !== null && untilRevision < state.revision && entries.some((entry) => entry.revision === untilRevision);
@@ -83,8 +80,8 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
     ? { state: topStateOf(endSnapshot.value), health_status: (endSnapshot.context as unknown as SessionContext).health?.status ?? 'UNKNOWN' }
     : state && { state: state.state, health_status: state.health_status };
   // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
-  const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null)) ?? context?.features ?? null;
-  return { record, state, entries: during, firstSeen: firstSeenStatuses(startFeatures, during), endFeatures, end, context, gateRefusals: await countGateRefusals(paths, record) };
+  const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null));
+  return { record, state, entries: during, firstSeen: firstSeenStatuses(paths, entries, record.start_revision, until), endFeatures, end, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ProjectPaths {
   env: string;
   summaries: string;
   evidence: string;
+  /** Copies of the feature list, by content (feature-list-history.ts). */
+  featureLists: string;
   lock: string;
 }
 
@@ -54,6 +56,7 @@ export function projectPaths(root: string): ProjectPaths {
     env: path.join(progressDir, 'env.json'),
     summaries: path.join(progressDir, 'summaries'),
     evidence: path.join(progressDir, 'evidence'),
+    featureLists: path.join(progressDir, 'feature-lists'),
     lock: path.join(progressDir, '.lock'),
   };
 }

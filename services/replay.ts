@@ -6,10 +6,11 @@ import { createActor, fromPromise, type Actor } from 'xstate';
 import type { SessionEvent } from '../machines/events.js';
 import { sessionMachine, type SessionMachine } from '../machines/session.js';
 import { BatonError, EXIT } from './errors.js';
-import { checkLog, type LogEntry } from './event-log.js';
+import { checkLog, type LogEntry, type LoggedEvent } from './event-log.js';
 import { topStateOf, type PersistedSnapshot } from './state-file.js';
 
-import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
+import { tallyFeatures, type FeatureProgress, type FeatureTally } from '../machines/features.js';
+import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 
 /** Stands in for an actor whose result comes from the log. */
 function pendingForever<T, I = unknown>() {
@@ -20,7 +21,7 @@ const replayMachine = sessionMachine.provide({
   actors: {
     checkHealth: pendingForever<HealthReport>(),
     readGitContext: pendingForever<GitContext, { since: string | null }>(),
-    loadFeatures: pendingForever<FeatureListReport>(),
+    loadFeatures: pendingForever<FeatureTally | null, { currentFeatureId: string | null }>(),
     loadContext: pendingForever<LoadedContext>(),
     runTests: pendingForever<TestRunReport, { featureId: string | null }>(),
     commitFeature: pendingForever<CommitReport, { featureId: string | null }>(),
@@ -42,6 +43,22 @@ interface Run {
   diverged: string | null;
 }
 
+/**
+ * Lines written before the machine kept a tally (machine version 1) carry the whole feature
+ * list in their syncs and in the list actor's result, and later lines rely on the machine
+ * knowing every feature: replayed as a tally with all of them in focus, so old logs rebuild.
+ */
+function withTally(event: LoggedEvent): SessionEvent {
+  const asTally = (features: unknown) => {
+    const list = Array.isArray(features) ? (features as FeatureProgress[]) : null;
+    return tallyFeatures(list, (list ?? []).map((feature) => feature.id));
+  };
+  if (event.type === 'FEATURES_SYNCED' && !('tally' in event)) return { type: 'FEATURES_SYNCED', tally: asTally(event.features) };
+  const output = event.output as { features?: unknown } | null | undefined;
+  if (event.type === 'xstate.done.actor.featureList' && output && 'features' in output) return { ...event, output: asTally(output.features) } as unknown as SessionEvent;
+  return event as SessionEvent;
+}
+
 /** Feeds the log's events to a fresh actor, line by line, up to revision `reach`. */
 function follow(entries: readonly LogEntry[], reach: number): Run {
   let actor: Actor<SessionMachine> = createActor(replayMachine, { input: {} }).start();
@@ -53,7 +70,7 @@ function follow(entries: readonly LogEntry[], reach: number): Run {
       actor = createActor(replayMachine, { snapshot: entry.reset as never, input: {} }).start();
     }
     if (!entry.event.type.startsWith('baton.')) {
-      for (const event of [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])]) actor.send(event as SessionEvent);
+      for (const event of [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])]) actor.send(withTally(event));
     }
     const reached = topStateOf(actor.getSnapshot().value);
     if (reached !== entry.to) return { actor, last, diverged: `replaying revision ${entry.revision} reaches ${reached}, but the log says ${entry.to}` };

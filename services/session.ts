@@ -11,14 +11,16 @@
  */
 import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
-import { mergeProgress, type FeatureProgress } from '../machines/features.js';
+import type { FeatureProgress } from '../machines/features.js';
 import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
 import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
-import { loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, sameProgress, type FeatureList } from './feature-list.js';
+import { loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, type FeatureList } from './feature-list.js';
+import { applyChanges, changesBetween, listKey, saveListCopy, type FeatureListChange } from './feature-list-history.js';
+import { FeatureSync, type FeaturesSynced } from './feature-sync.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { describeProblem, type FileProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -81,6 +83,8 @@ export interface ChangeOutcome {
   after: StateFile;
   entry: LogEntry;
   snapshot: SnapshotFrom<SessionMachine>;
+  /** The feature list as the change left it (null: there is none). */
+  features: FeatureList | null;
   recovery: Recovery | null;
   warnings: string[];
 }
@@ -266,7 +270,8 @@ async function restore(
   if (!best) throw how.fail();
   const movedAside = how.moveAside ? await moveOwnAside(paths, paths.state, 'bad', now) : undefined;
   const revision = highestRevision(sources) + 1;
-  const restored = stateFileFor(best.snapshot, revision, now.toISOString(), best.previous ? { ...best.previous, dirty: false, pending: null } : null);
+  // features_key null: the list the restored revision left is not known to be the file's, so the next change copies it.
+  const restored = { ...stateFileFor(best.snapshot, revision, now.toISOString(), best.previous ? { ...best.previous, dirty: false, pending: null } : null), features_key: null };
   const note = `restored from ${best.label} (revision ${best.revision})${best.note ? `; ${best.note}` : ''}`;
   await commitReset(paths, restored, { type: 'baton.recovered', reason: how.reason, problem: how.logged }, note, now.toISOString());
   const unused = sources.problems.map((problem) => `${describeProblem(problem)}; not used for recovery`);
@@ -309,15 +314,15 @@ function runningActors(snapshot: SnapshotFrom<SessionMachine>): string {
 }
 
 /**
- * The feature list file with the change's statuses written in, and the hashes of the text it
- * replaces and of the new one. state.json records both before the file is written, so the
- * next command can tell a write-back that a crash cut off (the file still has the old text)
- * from a hand edit (any other content). Null when the file already says what the change says.
+ * The feature list file with the change's moves written in, and the hashes of the text it
+ * replaces and of the new one. state.json records both (and the moves) before the file is
+ * written, so the next command can tell a write-back that a crash cut off (the file still has
+ * the old text) from a hand edit (any other content). Null when the file already says it.
  */
-function planFeatureWriteBack(file: { list: FeatureList; text: string } | null, progress: readonly FeatureProgress[] | null): { text: string; write: FeatureListWrite } | null {
-  if (!file || !progress || sameProgress(toProgress(file.list), progress)) return null;
-  const text = serializeFeatureList(withProgress(file.list, progress));
-  return text === file.text ? null : { text, write: { before: sha256(file.text), after: sha256(text) } };
+function planFeatureWriteBack(file: { list: FeatureList; text: string } | null, left: FeatureList | null, changed: readonly FeatureProgress[]): { text: string; write: FeatureListWrite } | null {
+  if (!file || !left || changed.length === 0) return null;
+  const text = serializeFeatureList(left);
+  return text === file.text ? null : { text, write: { before: sha256(file.text), after: sha256(text), changed: [...changed] } };
 }
 
 /**
@@ -327,15 +332,14 @@ function planFeatureWriteBack(file: { list: FeatureList; text: string } | null, 
  */
 async function completeFeatureWriteBack(paths: ProjectPaths, state: StateFile | null): Promise<string | null> {
   const pending = state?.feature_list_write;
-  const features = (state?.snapshot.context as { features?: FeatureProgress[] | null } | undefined)?.features;
-  if (!pending || !features || pending.before === pending.after) return null;
+  if (!pending?.changed?.length || pending.before === pending.after) return null;
   const current = textOf(readOwnText(paths, paths.features));
   if (current === null || sha256(current) !== pending.before) return null;
   const modified = ownFileStats(paths, paths.features)?.mtimeMs ?? 0;
   if (modified > Date.parse(state!.updated_at)) return null;
   const list = await loadFeatureList(paths);
   if (!list) return null;
-  await writeOwnFile(paths, paths.features, serializeFeatureList(withProgress(list, features)));
+  await writeOwnFile(paths, paths.features, serializeFeatureList(withProgress(list, pending.changed)));
   return `${displayPath(paths, paths.features)}: finished the status update that an interrupted command had committed (revision ${state!.revision})`;
 }
 
@@ -359,173 +363,231 @@ async function assertStillOwner(paths: ProjectPaths, lock: HeldLock, baseRevisio
   }
 }
 
+/** One change under way: the lock it holds (released while actors run) and the state it started from. */
+interface Change {
+  session: Session;
+  lock: HeldLock;
+  base: Base;
+  warnings: string[];
+}
+
+/** The machine running one change, and what the change will log of it. */
+interface MachineRun {
+  actor: Actor<SessionMachine>;
+  actorsMayRun: ReturnType<typeof latch>;
+  features: FeatureSync;
+  /** Syncs sent before the event (the feature list as the file has it). */
+  prelude: LoggedEvent[];
+  /** What the actors reported and the syncs sent after the event, in order. */
+  results: LoggedEvent[];
+  /** The top-level states the event passed through. */
+  statePath: string[];
+  recording: boolean;
+}
+
 /** Sends one event and persists the outcome as one revision. */
 export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
+  if (mode === 'send') refuseWithoutSession(session.paths);
+  const change = await openChange(session, mode);
+  let run: MachineRun | undefined;
+  try {
+    run = startMachine(change, event);
+    // The machine decides on what the file says, not on its tally from the last event.
+    sendSync(run, run.features.syncFor(run.actor.getSnapshot().context), run.prelude);
+    refuseUnlessAccepted(run, event);
+    run.statePath.push(topStateOf(run.actor.getSnapshot().value));
+    run.recording = true;
+    run.actor.send(event);
+    if (!isSettled(run.actor.getSnapshot())) await runActorsOutsideLock(change, run);
+    return await commitChange(change, run, event);
+  } finally {
+    run?.actor.stop();
+    await change.lock.release();
+  }
+}
+
+/** Takes the lock and loads the state the change starts from (repairing it for entry and recover). */
+async function openChange(session: Session, mode: Mode): Promise<Change> {
   const { paths } = session;
-  if (mode === 'send') refuseWithoutSession(paths);
-  let lock: HeldLock = await acquireLock(paths);
-  let actor: Actor<SessionMachine> | undefined;
+  const lock = await acquireLock(paths);
   try {
     await removeStrayTempFiles(paths, paths.progressDir);
     const base = await loadBase(session, mode);
     const warnings = [...base.warnings];
     const finished = await completeFeatureWriteBack(paths, base.state);
     if (finished) warnings.push(finished);
-    const actorsMayRun = latch();
-    const results: LoggedEvent[] = [];
-    const statePath: string[] = [];
-    let recording = false;
-    // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
-    const onDisk = toProgress(await loadFeatureList(paths));
-    // The feature list as this change last read it: what the machine changed since is the change's own.
-    let asRead = onDisk;
-    /** Merges the file's list as it is now (others may have edited it) with the machine's changes, and tells the machine. */
-    const syncWith = (theirs: FeatureProgress[] | null) => {
-      const ours = started.getSnapshot().context.features;
-      const merged = mergeProgress(asRead, ours, theirs);
-      asRead = theirs;
-      if (started.getSnapshot().status !== 'active' || sameProgress(merged, ours)) return;
-      const sync = { type: 'FEATURES_SYNCED' as const, features: merged };
-      results.push(sync);
-      started.send(sync);
-    };
-    /**
-     * After each actor, before the machine takes its result: features added or deleted while it
-     * ran reach the machine, so what it decides next (IMPLEMENT or COMPLETE) counts them. No
-     * lock (the file is replaced atomically); a file that cannot be read now is left to the
-     * read under the lock at the end.
-     */
-    const catchUp = () => {
-      let theirs: FeatureProgress[] | null;
-      try {
-        theirs = toProgress(readFeatureListFile(paths)?.list ?? null);
-      } catch {
-        return;
-      }
-      syncWith(theirs);
-    };
-    const thenCatchUp = async <T>(run: () => Promise<T>): Promise<T> => {
-      await actorsMayRun.opened;
-      try {
-        return await run();
-      } finally {
-        catchUp();
-      }
-    };
-    const machine = sessionMachine.provide({
-      actors: {
-        checkHealth: fromPromise(({ signal }) => thenCatchUp(() => session.actors.checkHealth(signal))),
-        readGitContext: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.readGitContext(input.since, signal))),
-        loadFeatures: fromPromise(async () => {
-          await actorsMayRun.opened;
-          const report = await session.actors.loadFeatures();
-          asRead = report.features;
-          return report;
-        }),
-        loadContext: fromPromise(() => thenCatchUp(() => session.actors.loadContext())),
-        runTests: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.runTests(input.featureId, signal))),
-        commitFeature: fromPromise(({ input }) => thenCatchUp(() => session.actors.commitFeature(input.featureId))),
-      },
-    });
-    const started = createActor(machine, {
-      ...(base.state ? { snapshot: base.state.snapshot as never } : {}),
-      input: { maxRetries: session.config.maxRetries },
-      inspect: (inspection) => {
-        session.inspect?.(inspection);
-        if (recording && inspection.type === '@xstate.snapshot' && inspection.actorRef === started) {
-          const top = topStateOf((inspection.snapshot as SnapshotFrom<SessionMachine>).value);
-          if (statePath.at(-1) !== top) statePath.push(top);
-        }
-        if (recording && inspection.type === '@xstate.event' && inspection.actorRef === started && /^xstate\.(done|error)\.actor\./.test(inspection.event.type)) {
-          results.push(loggable(inspection.event as LoggedEvent));
-        }
-      },
-    });
-    actor = started;
-    started.start();
-
-    const prelude: LoggedEvent[] = [];
-    // The machine decides on what the file says, not on its copy from the last event.
-    if (!sameProgress(onDisk, started.getSnapshot().context.features)) {
-      const sync = { type: 'FEATURES_SYNCED' as const, features: onDisk };
-      started.send(sync);
-      prelude.push(sync);
-    }
-    const beforeEvent = started.getSnapshot();
-    if (!beforeEvent.can(event)) {
-      const refusal = explainRefusal(beforeEvent, event as UserEvent);
-      throw new RefusedEventError(`${refusal.message} Nothing was written.`, stateLabel(beforeEvent), refusal.accepted);
-    }
-    statePath.push(topStateOf(beforeEvent.value));
-    recording = true;
-    started.send(event);
-
-    const baseRevision = base.state?.revision ?? 0;
-    if (!isSettled(started.getSnapshot())) {
-      const startedAt = session.now().toISOString();
-      const marker: StateFile = {
-        ...(base.state ?? stateFileFor(snapshotForState('START', 'UNKNOWN'), 0, startedAt, null)),
-        dirty: true,
-        pending: { action: runningActors(started.getSnapshot()), started_at: startedAt, pid: process.pid, pid_start: processStart(process.pid) },
-        updated_at: startedAt,
-      };
-      await writeState(paths, marker);
-      await lock.release();
-      actorsMayRun.open();
-      await waitFor(started, isSettled, { timeout: Infinity });
-      lock = await acquireLock(paths);
-      const latest = await readStateFile(paths, session.now());
-      if (latest.kind !== 'ok' || latest.state.revision !== baseRevision || latest.state.pending?.pid !== process.pid) {
-        throw new BusyError(
-          `the session changed while this baton ran ${marker.pending!.action}; its result was not recorded`,
-          'run the command again',
-        );
-      }
-    }
-    if (started.getSnapshot().status === 'error') throw new BatonError(`the session machine failed: ${describeError(started.getSnapshot().error)}`, EXIT.INTERNAL);
-    // Under the lock: the list as it is now, with this change's statuses merged in, never overwritten.
-    const file = readFeatureListFile(paths);
-    syncWith(toProgress(file?.list ?? null));
-    const snapshot = started.getSnapshot();
-
-    const at = session.now().toISOString();
-    const persisted = started.getPersistedSnapshot() as unknown as PersistedSnapshot;
-    const from = base.state?.state ?? 'START';
-    const to = topStateOf(persisted.value);
-    const revision = baseRevision + 1;
-    const entry: LogEntry = {
-      revision,
-      at,
-      event: loggable(event),
-      ...(prelude.length ? { prelude } : {}),
-      ...(results.length ? { results } : {}),
-      from,
-      to,
-      ...(statePath.length > 2 ? { path: statePath } : {}),
-    };
-    await assertStillOwner(paths, lock, baseRevision, session.now());
-    const trimmed = await trimToCommitted(paths, baseRevision);
-    if (trimmed) warnings.push(trimmed);
-    await appendEntry(paths, entry);
-    const writeBack = planFeatureWriteBack(file, snapshot.context.features);
-    const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
-    const after: StateFile = { ...stateFileFor(persisted, revision, at, base.state, session.protectedGlobs), history, feature_list_write: writeBack?.write ?? null };
-    // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
-    await writeState(paths, after);
-    if (writeBack) {
-      try {
-        await writeOwnFile(paths, paths.features, writeBack.text);
-      } catch (error) {
-        // The change is committed; failing the command now would make the agent retry a done event.
-        warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
-      }
-    }
-    await saveCheckpointIfDueAfter(session, after, from !== to || base.state === null);
-    return { before: base.state, after, entry, snapshot, recovery: base.recovery, warnings };
-  } finally {
-    actor?.stop();
+    return { session, lock, base, warnings };
+  } catch (error) {
     await lock.release();
+    throw error;
   }
+}
+
+/**
+ * The machine restored from the base state, its actors provided and held until the lock is
+ * released. After each actor, before the machine takes its result, features added or deleted
+ * meanwhile reach its tally, so what it decides next (IMPLEMENT or COMPLETE) counts them.
+ */
+function startMachine(change: Change, event: SessionEvent): MachineRun {
+  const { session, base } = change;
+  const { paths } = session;
+  const actorsMayRun = latch();
+  // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
+  const features = new FeatureSync(readFeatureListFile(paths), 'featureId' in event ? event.featureId : null);
+  const run: MachineRun = { actor: undefined as unknown as Actor<SessionMachine>, actorsMayRun, features, prelude: [], results: [], statePath: [], recording: false };
+  /** No lock here (the file is replaced atomically); a file that cannot be read now is left to the read under the lock at commit. */
+  const catchUp = () => {
+    try {
+      const file = readFeatureListFile(paths);
+      if (run.actor.getSnapshot().status === 'active') sendSync(run, features.catchUp(file, run.actor.getSnapshot().context), run.results);
+    } catch {
+      // read again, under the lock, when the change commits
+    }
+  };
+  const thenCatchUp = async <T>(work: () => Promise<T>): Promise<T> => {
+    await actorsMayRun.opened;
+    try {
+      return await work();
+    } finally {
+      catchUp();
+    }
+  };
+  const machine = sessionMachine.provide({
+    actors: {
+      checkHealth: fromPromise(({ signal }) => thenCatchUp(() => session.actors.checkHealth(signal))),
+      readGitContext: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.readGitContext(input.since, signal))),
+      loadFeatures: fromPromise(async ({ input }) => {
+        await actorsMayRun.opened;
+        const report = await session.actors.loadFeatures();
+        return features.reread(report.features, input);
+      }),
+      loadContext: fromPromise(() => thenCatchUp(() => session.actors.loadContext())),
+      runTests: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.runTests(input.featureId, signal))),
+      commitFeature: fromPromise(({ input }) => thenCatchUp(() => session.actors.commitFeature(input.featureId))),
+    },
+  });
+  run.actor = createActor(machine, {
+    ...(base.state ? { snapshot: base.state.snapshot as never } : {}),
+    input: { maxRetries: session.config.maxRetries },
+    inspect: (inspection) => {
+      session.inspect?.(inspection);
+      if (!run.recording || inspection.actorRef !== run.actor) return;
+      if (inspection.type === '@xstate.snapshot') {
+        const top = topStateOf((inspection.snapshot as SnapshotFrom<SessionMachine>).value);
+        if (run.statePath.at(-1) !== top) run.statePath.push(top);
+      }
+      if (inspection.type === '@xstate.event' && /^xstate\.(done|error)\.actor\./.test(inspection.event.type)) {
+        run.results.push(loggable(inspection.event as LoggedEvent));
+      }
+    },
+  });
+  run.actor.start();
+  return run;
+}
+
+/** Tells the machine what the feature list says now, when its tally no longer does; logged in `into`. */
+function sendSync(run: MachineRun, sync: FeaturesSynced | null, into: LoggedEvent[]): void {
+  if (!sync) return;
+  run.actor.send(sync);
+  into.push(sync);
+}
+
+/** An event the machine would not take is refused with why, before anything is written. */
+function refuseUnlessAccepted(run: MachineRun, event: SessionEvent): void {
+  const snapshot = run.actor.getSnapshot();
+  if (snapshot.can(event)) return;
+  const refusal = explainRefusal(snapshot, event as UserEvent, run.features.someIds());
+  throw new RefusedEventError(`${refusal.message} Nothing was written.`, stateLabel(snapshot), refusal.accepted);
+}
+
+/**
+ * Side effects run without the lock: state.json is marked dirty with what is running, the
+ * actors run, and the lock is taken again; the result counts only if nobody changed the
+ * session meanwhile (compare-and-swap on the revision and the marker).
+ */
+async function runActorsOutsideLock(change: Change, run: MachineRun): Promise<void> {
+  const { session, base } = change;
+  const { paths } = session;
+  const startedAt = session.now().toISOString();
+  const marker: StateFile = {
+    ...(base.state ?? stateFileFor(snapshotForState('START', 'UNKNOWN'), 0, startedAt, null)),
+    dirty: true,
+    pending: { action: runningActors(run.actor.getSnapshot()), started_at: startedAt, pid: process.pid, pid_start: processStart(process.pid) },
+    updated_at: startedAt,
+  };
+  await writeState(paths, marker);
+  await change.lock.release();
+  run.actorsMayRun.open();
+  await waitFor(run.actor, isSettled, { timeout: Infinity });
+  change.lock = await acquireLock(paths);
+  const latest = await readStateFile(paths, session.now());
+  if (latest.kind !== 'ok' || latest.state.revision !== (base.state?.revision ?? 0) || latest.state.pending?.pid !== process.pid) {
+    throw new BusyError(`the session changed while this baton ran ${marker.pending!.action}; its result was not recorded`, 'run the command again');
+  }
+}
+
+/**
+ * Under the lock: the feature list as it is now with the change's moves merged in, one log
+ * line, state.json (the commit point), then the feature list and a checkpoint when due.
+ */
+async function commitChange(change: Change, run: MachineRun, event: SessionEvent): Promise<ChangeOutcome> {
+  const { session, base, warnings } = change;
+  const { paths } = session;
+  if (run.actor.getSnapshot().status === 'error') throw new BatonError(`the session machine failed: ${describeError(run.actor.getSnapshot().error)}`, EXIT.INTERNAL);
+  const file = readFeatureListFile(paths);
+  const found = toProgress(file?.list ?? null);
+  sendSync(run, run.features.catchUp(file, run.actor.getSnapshot().context), run.results);
+  const changed = changesBetween(found, run.features.result(run.actor.getSnapshot().context));
+  const snapshot = run.actor.getSnapshot();
+
+  const at = session.now().toISOString();
+  const persisted = run.actor.getPersistedSnapshot() as unknown as PersistedSnapshot;
+  const baseRevision = base.state?.revision ?? 0;
+  const from = base.state?.state ?? 'START';
+  const to = topStateOf(persisted.value);
+  const revision = baseRevision + 1;
+  await assertStillOwner(paths, change.lock, baseRevision, session.now());
+  const trimmed = await trimToCommitted(paths, baseRevision);
+  if (trimmed) warnings.push(trimmed);
+  const foundKey = listKey(found);
+  // The list is copied only when it is not the one the last revision left (an edit by hand, new features).
+  const record: FeatureListChange = {
+    ...(foundKey !== base.state?.features_key ? { base: await saveListCopy(paths, found) } : {}),
+    ...(changed.length ? { changed } : {}),
+  };
+  const entry: LogEntry = {
+    revision,
+    at,
+    event: loggable(event),
+    ...(run.prelude.length ? { prelude: run.prelude } : {}),
+    ...(run.results.length ? { results: run.results } : {}),
+    features: record,
+    from,
+    to,
+    ...(run.statePath.length > 2 ? { path: run.statePath } : {}),
+  };
+  await appendEntry(paths, entry);
+  const left = file && changed.length ? withProgress(file.list, changed) : (file?.list ?? null);
+  const writeBack = planFeatureWriteBack(file, left, changed);
+  const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
+  const after: StateFile = {
+    ...stateFileFor(persisted, revision, at, base.state, session.protectedGlobs),
+    history,
+    features_key: changed.length ? listKey(applyChanges(found, changed)) : foundKey,
+    feature_list_write: writeBack?.write ?? null,
+  };
+  // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
+  await writeState(paths, after);
+  if (writeBack) {
+    try {
+      await writeOwnFile(paths, paths.features, writeBack.text);
+    } catch (error) {
+      // The change is committed; failing the command now would make the agent retry a done event.
+      warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
+    }
+  }
+  await saveCheckpointIfDueAfter(session, after, from !== to || base.state === null);
+  return { before: base.state, after, entry, snapshot, features: left, recovery: base.recovery, warnings };
 }
 
 /** Writes checkpoint.json when the session moved to another state, or the last checkpoint is older than the interval. */

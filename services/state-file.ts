@@ -4,6 +4,7 @@
  * a schema version and a revision because XState itself versions neither.
  */
 import { z } from 'zod';
+import { FEATURE_STATUSES } from '../machines/features.js';
 import { TOP_STATES, MACHINE_VERSION, initialContext, sessionMachine, type TopState } from '../machines/session.js';
 import { parseJsonText, schemaProblem, type FileProblem } from './json-file.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -37,7 +38,9 @@ const pendingSchema = z.object({
   pid_start: z.string().nullable().optional(),
 });
 
-const featureListWriteSchema = z.object({ before: z.string(), after: z.string() });
+const featureProgressSchema = z.object({ id: z.string(), status: z.enum(FEATURE_STATUSES), retries: z.number().int().min(0) });
+/** `changed`: the features the write moves, so an interrupted write can be finished. */
+const featureListWriteSchema = z.object({ before: z.string(), after: z.string(), changed: z.array(featureProgressSchema).optional() });
 
 export const stateFileSchema = z.looseObject({
   state: z.enum(TOP_STATES, { message: `state must be one of ${TOP_STATES.join(', ')}` }),
@@ -50,6 +53,8 @@ export const stateFileSchema = z.looseObject({
   revision: z.number().int().min(0),
   updated_at: z.string(),
   pending: pendingSchema.nullable(),
+  /** The key of the feature list as this revision left it (feature-list-history.ts); null: to be recorded by the next change. */
+  features_key: z.string().nullable().optional(),
   /** The feature-list update this revision made (hashes of the file before and after). */
   feature_list_write: featureListWriteSchema.nullable().optional(),
   /** The protected globs of the last good project.json: what the gate enforces when the file is no longer good. */
@@ -145,7 +150,17 @@ export function parseStateText(file: string, text: string, now: Date): StatePars
   if (snapshotState !== result.data.state) {
     warnings.push(`${file}: field "state" says ${result.data.state} but the snapshot is in ${snapshotState}; baton follows the snapshot`);
   }
-  return { kind: 'ok', state: { ...result.data, state: snapshotState }, warnings };
+  return { kind: 'ok', state: { ...result.data, state: snapshotState, snapshot: withoutFeatureList(result.data.snapshot) }, warnings };
+}
+
+/**
+ * Machine version 1 kept the whole feature list in its context; version 2 keeps a tally,
+ * which the next change syncs from the file. The old list is dropped, not carried along.
+ */
+function withoutFeatureList(snapshot: PersistedSnapshot): PersistedSnapshot {
+  if (!Array.isArray(snapshot.context.features)) return snapshot;
+  const { features: _dropped, ...context } = snapshot.context;
+  return { ...snapshot, context };
 }
 
 /** Migration 0 -> 1: a state.json written by the spec's script (no schema_version, no snapshot). */
@@ -187,7 +202,7 @@ export function parseCheckpointText(file: string, text: string): { kind: 'ok'; c
   if (!result.success) return { kind: 'invalid', problem: schemaProblem(file, result.error) };
   const snapshotProblem = validateSnapshot(result.data.snapshot);
   if (snapshotProblem) return { kind: 'invalid', problem: { file, location: 'snapshot', problem: snapshotProblem } };
-  return { kind: 'ok', checkpoint: result.data };
+  return { kind: 'ok', checkpoint: { ...result.data, snapshot: withoutFeatureList(result.data.snapshot) } };
 }
 
 export function serializeState(state: StateFile): string {

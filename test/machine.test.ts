@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, transition, type AnyStateNode, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import type { SessionEvent } from '../machines/events.js';
-import { nextFeature, type FeatureProgress, type FeatureStatus } from '../machines/features.js';
-import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
+import { nextFeature, tallyFeatures, type FeatureProgress, type FeatureStatus, type FeatureTally } from '../machines/features.js';
+import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal } from '../machines/refusals.js';
 import { initialContext, sessionMachine, type SessionMachine } from '../machines/session.js';
 
@@ -19,6 +19,8 @@ const healthy: HealthReport = { status: 'HEALTHY', source: 'configured', detail:
 const broken: HealthReport = { status: 'BROKEN', source: 'configured', detail: 'exit 1' };
 const untrusted: HealthReport = { status: 'UNKNOWN', source: 'untrusted', detail: 'project.json is not trusted' };
 const list = (...statuses: FeatureStatus[]): FeatureProgress[] => statuses.map((status, i) => ({ id: `f${i + 1}`, status, retries: 0 }));
+/** A tally with every feature of a small list in focus (the session service focuses the ones an event is about). */
+const tally = (features: FeatureProgress[] | null): FeatureTally | null => tallyFeatures(features, (features ?? []).map((feature) => feature.id));
 
 /** A machine whose actors wait for the test to settle them, so a test decides what the world reports. */
 function controllableMachine() {
@@ -29,7 +31,7 @@ function controllableMachine() {
     actors: {
       checkHealth: fake<HealthReport>(),
       readGitContext: fake<GitContext, { since: string | null }>(),
-      loadFeatures: fake<FeatureListReport>(),
+      loadFeatures: fake<FeatureTally | null, { currentFeatureId: string | null }>(),
       loadContext: fake<LoadedContext>(),
       runTests: fake<TestRunReport, { featureId: string | null }>(),
       commitFeature: fake<CommitReport, { featureId: string | null }>(),
@@ -49,7 +51,7 @@ async function entryWith(world: { health: HealthReport; features: FeatureProgres
   pending.get('gitContext')!.resolve(git);
   pending.get('healthCheck')!.resolve(world.health);
   await tick();
-  pending.get('featureList')!.resolve({ features: world.features });
+  pending.get('featureList')!.resolve(tally(world.features));
   await tick();
   pending.get('sessionContext')!.resolve(loaded);
   await tick();
@@ -76,7 +78,7 @@ describe('entry decision', () => {
 
   it('resumes TEST when the feature under test is still implemented-but-untested', async () => {
     const features = list('implemented', 'pending');
-    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
+    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { featureTally: tally(features), currentFeatureId: 'f1' } });
     // Waiting for results: resuming does not rerun the suite on entry.
     expect(snapshot.value).toEqual({ TEST: 'awaitingResults' });
     expect(snapshot.context.currentFeatureId).toBe('f1');
@@ -84,20 +86,20 @@ describe('entry decision', () => {
 
   it('does not resume TEST when the feature was marked tested meanwhile', async () => {
     const features = list('tested', 'pending');
-    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
+    const snapshot = await entryWith({ health: healthy, features }, { value: { TEST: 'awaitingResults' } as never, context: { featureTally: tally(features), currentFeatureId: 'f1' } });
     expect(snapshot.value).toBe('IMPLEMENT');
   });
 
   it('a broken app goes to FIX_BROKEN even mid-test, and remembers TEST to come back to', async () => {
     const features = list('implemented');
-    const snapshot = await entryWith({ health: broken, features }, { value: { TEST: 'awaitingResults' } as never, context: { features, currentFeatureId: 'f1' } });
+    const snapshot = await entryWith({ health: broken, features }, { value: { TEST: 'awaitingResults' } as never, context: { featureTally: tally(features), currentFeatureId: 'f1' } });
     expect(snapshot.value).toEqual({ FIX_BROKEN: 'awaitingFix' });
     expect(snapshot.context.resumeState).toBe('TEST');
   });
 });
 
 describe('leaving FIX_BROKEN needs evidence', () => {
-  const brokenAt = { value: { FIX_BROKEN: 'awaitingFix' }, context: { features: list('pending'), resumeState: 'IMPLEMENT' as const, breakageUnresolved: true, health: broken, lastHealthyCommit: 'old' } };
+  const brokenAt = { value: { FIX_BROKEN: 'awaitingFix' }, context: { featureTally: tally(list('pending')), resumeState: 'IMPLEMENT' as const, breakageUnresolved: true, health: broken, lastHealthyCommit: 'old' } };
 
   /** Sends HEALTH_FIXED in FIX_BROKEN and settles the health check (if one runs) with `report`. */
   async function healthFixed(event: SessionEvent, report?: HealthReport) {
@@ -133,7 +135,7 @@ describe('leaving FIX_BROKEN needs evidence', () => {
   });
 
   it('outside FIX_BROKEN, UNKNOWN still does not block work', async () => {
-    const snapshot = await entryWith({ health: untrusted, features: list('pending') }, { value: 'IMPLEMENT', context: { features: list('pending') } });
+    const snapshot = await entryWith({ health: untrusted, features: list('pending') }, { value: 'IMPLEMENT', context: { featureTally: tally(list('pending')) } });
     expect(snapshot.value).toBe('IMPLEMENT');
   });
 
@@ -171,7 +173,7 @@ describe('leaving FIX_BROKEN needs evidence', () => {
     expect(pending.has('healthCheck')).toBe(false);
     pending.get('gitContext')!.resolve(git);
     await tick();
-    pending.get('featureList')!.resolve({ features: list('pending') });
+    pending.get('featureList')!.resolve(tally(list('pending')));
     await tick();
     pending.get('sessionContext')!.resolve(loaded);
     await tick();
@@ -215,17 +217,17 @@ describe('refusals', () => {
   });
 
   it('names the unknown feature and the known ids when a guard refuses', () => {
-    const { message } = explainRefusal(at('IMPLEMENT', { features: list('pending', 'pending') }), { type: 'FEATURE_STARTED', featureId: 'nope' });
+    const { message } = explainRefusal(at('IMPLEMENT', { featureTally: tally(list('pending', 'pending')) }), { type: 'FEATURE_STARTED', featureId: 'nope' }, ['f1', 'f2']);
     expect(message).toBe('FEATURE_STARTED refused in IMPLEMENT: feature "nope" is not in the feature list (ids: f1, f2).');
   });
 
   it('says which feature is under test', () => {
-    const { message } = explainRefusal(at({ TEST: 'awaitingResults' } as never, { features: list('implemented', 'pending'), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
+    const { message } = explainRefusal(at({ TEST: 'awaitingResults' } as never, { featureTally: tally(list('implemented', 'pending')), currentFeatureId: 'f1' }), { type: 'TESTS_PASSED', featureId: 'f2' });
     expect(message).toContain('feature "f2" is not the one under test; "f1" is');
   });
 
   it('says the feature under test was deleted from the list (or changed) by hand, and how to go on, instead of contradicting itself', () => {
-    const testing = (features: FeatureProgress[]) => at({ TEST: 'awaitingResults' } as never, { features, currentFeatureId: 'f1' });
+    const testing = (features: FeatureProgress[]) => at({ TEST: 'awaitingResults' } as never, { featureTally: tally(features), currentFeatureId: 'f1' });
     const deleted = testing([{ id: 'f2', status: 'pending', retries: 0 }]);
     for (const type of ['TESTS_PASSED', 'TESTS_FAILED'] as const) {
       expect(deleted.can({ type, featureId: 'f1' })).toBe(false);
@@ -252,8 +254,8 @@ const doneTwo = list('tested', 'tested');
  * next open one only: enough to take every transition, small enough to walk in seconds.
  */
 function eventsFor(snapshot: Snapshot): SessionEvent[] {
-  const { features, currentFeatureId } = snapshot.context;
-  const ids = [...new Set([currentFeatureId, nextFeature(features)?.id].filter((id): id is string => Boolean(id)))];
+  const { featureTally, currentFeatureId } = snapshot.context;
+  const ids = [...new Set([currentFeatureId, nextFeature(featureTally?.focus ?? null)?.id].filter((id): id is string => Boolean(id)))];
   const perFeature = ids.flatMap((featureId) => [
     { type: 'FEATURE_STARTED' as const, featureId },
     { type: 'FEATURE_IMPLEMENTED' as const, featureId },
@@ -274,16 +276,16 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
     { type: 'RUN_TESTS' },
     { type: 'SESSION_ENTRY', skipHealthCheck: true },
     { type: 'SESSION_ENTRY', keepRecentHealth: true },
-    ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, features: pendingTwo }] : []),
+    ...(settledIn('COMPLETE') || settledIn('INIT') ? [{ type: 'FEATURES_SYNCED' as const, tally: tally(pendingTwo) }] : []),
     ...perFeature,
     ...done('gitContext', git),
     ...error('gitContext'),
     ...done('healthCheck', healthy),
     ...done('healthCheck', broken),
     ...error('healthCheck'),
-    ...done('featureList', { features: null }),
-    ...done('featureList', { features: pendingTwo }),
-    ...done('featureList', { features: doneTwo }),
+    ...done('featureList', null),
+    ...done('featureList', tally(pendingTwo)),
+    ...done('featureList', tally(doneTwo)),
     ...error('featureList'),
     ...done('sessionContext', loaded),
     ...error('sessionContext'),
@@ -303,7 +305,8 @@ function eventsFor(snapshot: Snapshot): SessionEvent[] {
  * the walk to seconds.
  */
 function serializeState(snapshot: Snapshot): string {
-  const { health, features, currentFeatureId, resumeState, breakageUnresolved } = snapshot.context;
+  const { health, featureTally, currentFeatureId, resumeState, breakageUnresolved } = snapshot.context;
+  const features = featureTally?.focus ?? null;
   const statuses = features?.map((f) => `${f.status}${f.retries > 0 ? '+' : ''}`).sort() ?? null;
   const current = currentFeatureId ? (features?.find((f) => f.id === currentFeatureId)?.status ?? 'gone') : null;
   return JSON.stringify([snapshot.status, snapshot.value, health?.status ?? null, statuses, current, resumeState, breakageUnresolved]);

@@ -257,7 +257,7 @@ describe('baton visualize on a project', () => {
     const json = (await run(project, 'visualize', '--format', 'json')).json();
     expect(json.machine).toMatchObject({ id: 'session', initial: 'START' });
     expect(json.machine.states.TEST.states.awaitingResults.on.TESTS_FAILED[0].guard).toEqual({ type: 'xstate.and', guards: ['isFeatureUnderTest', 'retriesExhausted'] });
-    expect(json.machine.context).toMatchObject({ features: null, maxRetries: 3 });
+    expect(json.machine.context).toMatchObject({ featureTally: null, maxRetries: 3 });
     expect(json.definition).toMatchObject({ id: 'session', type: 'compound' });
     expect(json.implementations.actors).toEqual(['checkHealth', 'readGitContext', 'loadFeatures', 'loadContext', 'runTests', 'commitFeature']);
     expect(json.current).toMatchObject({ state: 'TEST', value: { TEST: 'awaitingResults' }, current_feature: 'notes' });

@@ -3,6 +3,7 @@ import type { SessionContext } from '../../machines/session.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
 import { displayPath } from '../../services/paths.js';
 import { committedEntries, readLog } from '../../services/event-log.js';
+import { featureListAt } from '../../services/feature-list-history.js';
 import { readStateFile } from '../../services/state-file.js';
 import { replay } from '../../services/replay.js';
 import { topStateOf } from '../../services/state-file.js';
@@ -23,6 +24,8 @@ export async function run(context: CommandContext): Promise<number> {
     throw new BadFileError(displayPath(context.paths, context.paths.events), `cannot rebuild revision ${to}: ${result.problem}`, undefined, `revisions up to ${result.revision} can be replayed`);
   }
   if (result.problem) problems.push(result.problem);
+  const list = featureListAt(context.paths, entries, result.revision);
+  if (list.kind === 'unknown') problems.push(`the feature list at revision ${result.revision} cannot be rebuilt (${list.problem}); the counts shown are the session's`);
   const machineContext = result.snapshot.context as unknown as SessionContext;
   const view = {
     revision: result.revision,
@@ -32,8 +35,8 @@ export async function run(context: CommandContext): Promise<number> {
     value: result.snapshot.value,
     health_status: machineContext.health?.status ?? 'UNKNOWN',
     current_feature: machineContext.currentFeatureId,
-    features: machineContext.features,
-    counts: countFeatures(machineContext.features),
+    features: list.kind === 'ok' ? list.features : null,
+    counts: list.kind === 'ok' ? countFeatures(list.features) : (machineContext.featureTally?.counts ?? countFeatures(null)),
     snapshot: result.snapshot,
     problems,
   };

@@ -1,4 +1,4 @@
-import { countFeatures, nextFeature } from '../../machines/features.js';
+import { countFeatures, nextFeature, type FeatureProgress } from '../../machines/features.js';
 import { acceptedEvents, stateLabel } from '../../machines/refusals.js';
 import { sessionMachine } from '../../machines/session.js';
 import { BadFileError, BatonError, EXIT, describeError } from '../../services/errors.js';
@@ -15,17 +15,17 @@ export async function run(context: CommandContext): Promise<number> {
   if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton entry` or `baton recover` to restore the last good state');
   const state = read.state;
   const snapshot = sessionMachine.resolveState({ value: state.snapshot.value as never, context: state.snapshot.context as never });
-  // Where the work stands is the feature list file's to say: the machine's copy is as of the last event.
-  let features = snapshot.context.features;
+  // Where the work stands is the feature list file's to say: the machine's tally is as of the last event.
+  let features: FeatureProgress[] | null = null;
   let listProblem: string | null = null;
   try {
     features = toProgress(await loadFeatureList(context.paths));
   } catch (error) {
     if (!(error instanceof BadFileError)) throw error;
-    listProblem = `${describeError(error)}; the features shown are the session's copy from revision ${state.revision}`;
+    listProblem = `${describeError(error)}; the counts shown are the session's as of revision ${state.revision}`;
   }
   const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
-  const counts = countFeatures(features);
+  const counts = listProblem ? (snapshot.context.featureTally?.counts ?? countFeatures(null)) : countFeatures(features);
   const next = nextFeature(features, snapshot.context.currentFeatureId);
   const checkpointed = await autoCheckpoint(session);
   const view = {

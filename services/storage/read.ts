@@ -102,8 +102,11 @@ export type JsonRead<T> =
   | { kind: 'ok'; value: T; raw: string; warnings: string[] }
   | { kind: 'invalid'; problem: FileProblem; entry: boolean; raw: string | null };
 
+/** What validates a file's content: a zod schema, or one with a fast path in front of it (feature-list.ts). */
+export type Validator<T> = Pick<z.ZodType<T>, 'safeParse'>;
+
 /** Parses text as JSON and validates it; every problem names the file, where, and what. */
-export function parseOwnJson<T>(label: string, text: string, schema?: z.ZodType<T>): JsonRead<T> {
+export function parseOwnJson<T>(label: string, text: string, schema?: Validator<T>): JsonRead<T> {
   const parsed = parseJsonText(label, text);
   if (!parsed.ok) return { kind: 'invalid', problem: parsed.problem, entry: false, raw: text };
   if (!schema) return { kind: 'ok', value: parsed.value as T, raw: text, warnings: parsed.warnings };
@@ -113,7 +116,7 @@ export function parseOwnJson<T>(label: string, text: string, schema?: z.ZodType<
 }
 
 /** One of baton's JSON files: missing, valid, or invalid with the problem (the entry, the JSON, or the schema). */
-export function readOwnJson<T = unknown>(paths: ProjectPaths, file: string, schema?: z.ZodType<T>, options: { maxBytes?: number } = {}): JsonRead<T> {
+export function readOwnJson<T = unknown>(paths: ProjectPaths, file: string, schema?: Validator<T>, options: { maxBytes?: number } = {}): JsonRead<T> {
   const read = readOwnText(paths, file, options);
   if (read.kind === 'missing') return read;
   if (read.kind === 'bad') return { kind: 'invalid', problem: read.problem, entry: read.entry, raw: null };

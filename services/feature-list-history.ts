@@ -1,0 +1,110 @@
+/**
+ * The feature list at any revision, without a copy of it per event. The statechart keeps only
+ * a tally; each log line records what its change did to the list: `changed`, the features it
+ * moved, and `base`, the key of a copy of the list as the change found it, written only when
+ * that differs from how the last revision left it (features added or edited by hand). A copy
+ * holds ids, statuses and retries, and is named by the hash of its text, so the same list is
+ * stored once.
+ */
+import path from 'node:path';
+import type { FeatureProgress } from '../machines/features.js';
+import type { LogEntry } from './event-log.js';
+import { displayPath, type ProjectPaths } from './paths.js';
+import { readOwnText } from './storage/read.js';
+import { ownFileStats, writeOwnFile } from './storage/write.js';
+import { sha256 } from './utils/hash.js';
+
+export interface FeatureListChange {
+  /** The copy of the list as the change found it, when it differs from how the previous revision left it. */
+  base?: string;
+  /** The features the change moved, with their new status and retries. */
+  changed?: FeatureProgress[];
+}
+
+/** A copy of a 10,000-feature list is about 0.5 MB; anything far past that is not one of baton's. */
+const MAX_COPY_BYTES = 32 * 1024 * 1024;
+const KEY = /^[0-9a-f]{64}$/;
+
+const copyText = (features: readonly FeatureProgress[] | null): string => JSON.stringify(features);
+
+/** The key of a list: the hash of its copy's text. */
+export const listKey = (features: readonly FeatureProgress[] | null): string => sha256(copyText(features));
+
+const copyPath = (paths: ProjectPaths, key: string) => path.join(paths.featureLists, `${key}.json`);
+
+/** Writes the copy of `features` unless it is there already; returns its key. */
+export async function saveListCopy(paths: ProjectPaths, features: readonly FeatureProgress[] | null): Promise<string> {
+  const text = copyText(features);
+  const key = sha256(text);
+  if (ownFileStats(paths, copyPath(paths, key)) === null) await writeOwnFile(paths, copyPath(paths, key), text);
+  return key;
+}
+
+/** The features `before` had, with the change's moves written in (the list order kept). */
+export function applyChanges(before: readonly FeatureProgress[] | null, changed: readonly FeatureProgress[] = []): FeatureProgress[] | null {
+  if (before === null) return null;
+  const byId = new Map(changed.map((feature) => [feature.id, feature]));
+  return before.map((feature) => byId.get(feature.id) ?? feature);
+}
+
+/** The moves that make `before` into `after` (same features, some with another status or retries). */
+export function changesBetween(before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): FeatureProgress[] {
+  if (before === null || after === null) return [];
+  const old = new Map(before.map((feature) => [feature.id, feature]));
+  return after.filter((feature) => {
+    const was = old.get(feature.id);
+    return was !== undefined && (was.status !== feature.status || was.retries !== feature.retries);
+  });
+}
+
+export type ListRead = { kind: 'ok'; features: FeatureProgress[] | null } | { kind: 'unknown'; problem: string };
+
+function isProgressList(value: unknown): value is FeatureProgress[] | null {
+  return value === null || (Array.isArray(value) && value.every((item) => typeof item?.id === 'string' && typeof item.status === 'string' && Number.isInteger(item.retries)));
+}
+
+/** The copy a log line names, checked against its key (a copy edited by hand is not the list it names). */
+export function readListCopy(paths: ProjectPaths, key: string): ListRead {
+  const file = copyPath(paths, key);
+  if (!KEY.test(key)) return { kind: 'unknown', problem: `the log names a feature list copy "${key}" that is not a key baton writes` };
+  const read = readOwnText(paths, file, { maxBytes: MAX_COPY_BYTES });
+  if (read.kind === 'missing') return { kind: 'unknown', problem: `${displayPath(paths, file)} is missing` };
+  if (read.kind === 'bad') return { kind: 'unknown', problem: `${read.problem.file}: ${read.problem.problem}` };
+  if (sha256(read.text) !== key) return { kind: 'unknown', problem: `${displayPath(paths, file)} does not hold the list it is named for (changed since it was written)` };
+  const value: unknown = JSON.parse(read.text);
+  return isProgressList(value) ? { kind: 'ok', features: value } : { kind: 'unknown', problem: `${displayPath(paths, file)} is not a feature list copy` };
+}
+
+/**
+ * Walks the log's feature records up to `revision`, calling `visit` with the list as each
+ * revision found it and as it left it. The list is known from the first line with a base on;
+ * a line without a record (written by a baton before 0.2) makes it unknown again.
+ */
+export function walkFeatureLists(
+  paths: ProjectPaths,
+  entries: readonly LogEntry[],
+  revision: number,
+  visit?: (entry: LogEntry, found: FeatureProgress[] | null, left: FeatureProgress[] | null) => void,
+): ListRead {
+  let current: ListRead = { kind: 'unknown', problem: 'the event log holds no copy of the feature list up to this revision' };
+  for (const entry of entries) {
+    if (entry.revision > revision) break;
+    const record = entry.features;
+    if (!record) {
+      // Lines that change nothing (recovery, migration) leave the list as it was; an old-format line does not say.
+      if (!entry.event.type.startsWith('baton.')) current = { kind: 'unknown', problem: `revision ${entry.revision} does not record the feature list (written by an older baton)` };
+      continue;
+    }
+    if (record.base) current = readListCopy(paths, record.base);
+    if (current.kind !== 'ok') continue;
+    const found: FeatureProgress[] | null = current.features;
+    current = { kind: 'ok', features: applyChanges(found, record.changed) };
+    visit?.(entry, found, current.features);
+  }
+  return current;
+}
+
+/** The feature list as revision `revision` left it. */
+export function featureListAt(paths: ProjectPaths, entries: readonly LogEntry[], revision: number): ListRead {
+  return walkFeatureLists(paths, entries, revision);
+}
