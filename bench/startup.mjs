@@ -97,3 +97,6 @@ for (const [name] of cases) {
   const ms = median(results.get(name));
   console.log(`${name.padEnd(48)} ${ms.toFixed(1).padStart(7)} ms   ${(ms / baseline).toFixed(2)}x node -e 0`);
 }
+const ratio = (a, b) => (median(results.get(a)) / median(results.get(b))).toFixed(2);
+console.log(`entry on 10,000 features / entry on 50: ${ratio('baton entry --json (10,000 features)', 'baton entry --json (50 features)')}x; on 1,000: ${ratio('baton entry --json (1,000 features)', 'baton entry --json (50 features)')}x`);
+if (specScript) console.log(`entry / the spec script (50 features): ${ratio('baton entry --json (50 features)', 'the spec script (bash, 50 features)')}x`);

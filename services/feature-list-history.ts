@@ -76,17 +76,21 @@ export function readListCopy(paths: ProjectPaths, key: string): ListRead {
 }
 
 /**
- * Walks the log's feature records up to `revision`, calling `visit` with the list as each
- * revision found it and as it left it. The list is known from the first line with a base on;
- * a line without a record (written by a baton before 0.2) makes it unknown again.
+ * Follows the log's feature records up to `revision`, keeping the list as a map changed in
+ * place (a line costs what it changed, not the length of the list). The list is known from
+ * the first line with a base on; a line without a record (written by an older baton) makes
+ * it unknown again. `onFound` sees the list as each line with a base found it.
  */
-export function walkFeatureLists(
+function follow(
   paths: ProjectPaths,
   entries: readonly LogEntry[],
   revision: number,
-  visit?: (entry: LogEntry, found: FeatureProgress[] | null, left: FeatureProgress[] | null) => void,
-): ListRead {
-  let current: ListRead = { kind: 'unknown', problem: 'the event log holds no copy of the feature list up to this revision' };
+  onFound?: (entry: LogEntry, found: FeatureProgress[] | null) => void,
+): { kind: 'ok'; features: Map<string, FeatureProgress> | null } | { kind: 'unknown'; problem: string } {
+  let current: { kind: 'ok'; features: Map<string, FeatureProgress> | null } | { kind: 'unknown'; problem: string } = {
+    kind: 'unknown',
+    problem: 'the event log holds no copy of the feature list up to this revision',
+  };
   for (const entry of entries) {
     if (entry.revision > revision) break;
     const record = entry.features;
@@ -95,16 +99,28 @@ export function walkFeatureLists(
       if (!entry.event.type.startsWith('baton.')) current = { kind: 'unknown', problem: `revision ${entry.revision} does not record the feature list (written by an older baton)` };
       continue;
     }
-    if (record.base) current = readListCopy(paths, record.base);
-    if (current.kind !== 'ok') continue;
-    const found: FeatureProgress[] | null = current.features;
-    current = { kind: 'ok', features: applyChanges(found, record.changed) };
-    visit?.(entry, found, current.features);
+    if (record.base) {
+      const copy = readListCopy(paths, record.base);
+      if (copy.kind === 'ok') onFound?.(entry, copy.features);
+      current = copy.kind === 'ok' ? { kind: 'ok', features: copy.features && new Map(copy.features.map((feature) => [feature.id, feature])) } : copy;
+    }
+    if (current.kind !== 'ok' || !current.features) continue;
+    for (const moved of record.changed ?? []) if (current.features.has(moved.id)) current.features.set(moved.id, moved);
   }
   return current;
 }
 
 /** The feature list as revision `revision` left it. */
 export function featureListAt(paths: ProjectPaths, entries: readonly LogEntry[], revision: number): ListRead {
-  return walkFeatureLists(paths, entries, revision);
+  const result = follow(paths, entries, revision);
+  return result.kind === 'ok' ? { kind: 'ok', features: result.features && [...result.features.values()] } : result;
+}
+
+/** The lists found changed by hand (or new) by the lines after revision `after`, up to `until`. */
+export function listsFoundAfter(paths: ProjectPaths, entries: readonly LogEntry[], after: number, until: number): FeatureProgress[][] {
+  const found: FeatureProgress[][] = [];
+  follow(paths, entries.filter((entry) => entry.revision > after), until, (_, features) => {
+    if (features) found.push(features);
+  });
+  return found;
 }

@@ -9,7 +9,7 @@ import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
 import { readLog, type LogEntry } from './event-log.js';
 import { loadFeatureList, toProgress } from './feature-list.js';
-import { walkFeatureLists } from './feature-list-history.js';
+import { featureListAt, listsFoundAfter } from './feature-list-history.js';
 import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from './gate-refusals.js';
 import { displayPath, type ProjectPaths } from './paths.js';
@@ -55,13 +55,9 @@ interface SessionFacts {
  */
 function firstSeenStatuses(paths: ProjectPaths, entries: readonly LogEntry[], startRevision: number, until: number): Map<string, string> {
   const seen = new Map<string, string>();
-  const note = (features: readonly FeatureProgress[] | null) => {
-    for (const feature of features ?? []) if (!seen.has(feature.id)) seen.set(feature.id, feature.status);
-  };
-  walkFeatureLists(paths, entries, until, (entry, found, left) => {
-    if (entry.revision === startRevision) note(left);
-    else if (entry.revision > startRevision && (entry.features?.base || seen.size === 0)) note(found);
-  });
+  const start = startRevision > 0 ? featureListAt(paths, entries, startRevision) : null;
+  const lists = [start?.kind === 'ok' ? (start.features ?? []) : [], ...listsFoundAfter(paths, entries, startRevision, until)];
+  for (const list of lists) for (const feature of list) if (!seen.has(feature.id)) seen.set(feature.id, feature.status);
   return seen;
 }
 
