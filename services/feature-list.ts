@@ -127,8 +127,11 @@ export function withProgress(list: FeatureList, progress: readonly FeatureProgre
   };
 }
 
+/** The file's text for `list`, checked first: baton never writes a list it could not read back. */
 export function serializeFeatureList(list: FeatureList): string {
-  return `${JSON.stringify(featureListSchema.parse(list), null, 2)}\n`;
+  const checked = featureListValidator.safeParse(list);
+  if (!checked.success) throw checked.error;
+  return `${JSON.stringify(checked.data, null, 2)}\n`;
 }
 
 export async function saveFeatureList(paths: ProjectPaths, list: FeatureList): Promise<void> {
