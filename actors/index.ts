@@ -1,5 +1,5 @@
 /** The real world behind the machine's invoked actors, for one project. */
-import { loadFeatureList, serializeFeatureList, toProgress, withProgress } from '../services/feature-list.js';
+import { loadFeatureList, serializeFeatureList, withProgress } from '../services/feature-list.js';
 import type { ResolvedConfig } from '../services/config.js';
 import { displayPath, type ProjectPaths } from '../services/paths.js';
 import type { WorldActors } from '../services/session.js';
@@ -16,7 +16,7 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
   const untrusted = trust.trusted ? undefined : trust.message;
   const commands = trust.trusted ? config.raw : {};
   return {
-    async checkHealth(signal) {
+    async checkHealth(_input, signal) {
       const env = commands.init_script ? await ensureDevEnv(paths, commands.init_script, config.raw.dev_server_port) : null;
       return checkHealth({
         projectDir: paths.root,
@@ -29,10 +29,9 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
         requiredEnv: config.raw.required_env,
       });
     },
-    readGitContext: (since) => readGitContext(paths.root, since),
-    loadFeatures: async () => ({ features: toProgress(await loadFeatureList(paths)) }),
+    readGitContext: ({ since }) => readGitContext(paths.root, since),
     loadContext: () => loadSessionContext(paths),
-    runTests: (featureId, signal) =>
+    runTests: ({ featureId }, signal) =>
       runTests({
         projectDir: paths.root,
         featureId,
@@ -43,7 +42,7 @@ export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: 
         untrusted,
         signal,
       }),
-    async commitFeature(featureId) {
+    async commitFeature({ featureId }) {
       if (!featureId) return { status: 'skipped', featureId, detail: 'no feature under test' };
       // The machine commits only after the tests passed; the file on disk says so right after the commit.
       const list = await loadFeatureList(paths);

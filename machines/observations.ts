@@ -2,7 +2,6 @@
  * What the invoked actors report back to the machine. Types only: the machine decides on
  * these values, the actors in actors/ produce them.
  */
-import type { FeatureProgress } from './features.js';
 
 export type HealthStatus = 'HEALTHY' | 'BROKEN' | 'UNKNOWN';
 
@@ -55,9 +54,6 @@ export interface GitContext {
   warnings: string[];
 }
 
-export interface FeatureListReport {
-  features: FeatureProgress[] | null;
-}
 
 export interface LoadedContext {
   latestSummary: string | null;

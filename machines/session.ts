@@ -3,7 +3,8 @@
  * access. The invoked actors below are placeholders; the session service provides the
  * real ones (actors/), tests provide fakes.
  */
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
+import { eachActor, promiseActors, type ActorName } from './actors.js';
 import type { SessionEvent } from './events.js';
 import { DEFAULT_MAX_RETRIES, findFeature, isOpenStatus, moveInTally, type FeatureTally } from './features.js';
 import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from './observations.js';
@@ -66,7 +67,7 @@ export function initialContext(input: SessionInput = {}): SessionContext {
   };
 }
 
-function notProvided(name: string) {
+function notProvided(name: ActorName) {
   return async (): Promise<never> => {
     throw new Error(`actor "${name}" was not provided to the session machine`);
   };
@@ -113,14 +114,7 @@ export const sessionMachine = setup({
     events: {} as SessionEvent,
     input: {} as SessionInput,
   },
-  actors: {
-    checkHealth: fromPromise<HealthReport>(notProvided('checkHealth')),
-    readGitContext: fromPromise<GitContext, { since: string | null }>(notProvided('readGitContext')),
-    loadFeatures: fromPromise<FeatureTally | null, { currentFeatureId: string | null }>(notProvided('loadFeatures')),
-    loadContext: fromPromise<LoadedContext>(notProvided('loadContext')),
-    runTests: fromPromise<TestRunReport, { featureId: string | null }>(notProvided('runTests')),
-    commitFeature: fromPromise<CommitReport, { featureId: string | null }>(notProvided('commitFeature')),
-  },
+  actors: promiseActors(eachActor(notProvided)),
   guards: {
     isBroken: ({ context }) => context.health?.status === 'BROKEN' || (context.breakageUnresolved && context.health?.status !== 'HEALTHY'),
     hasNoFeatureList: ({ context }) => (context.featureTally?.counts.total ?? 0) === 0,

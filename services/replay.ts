@@ -2,31 +2,18 @@
  * Time travel: rebuilds the session at any revision from events.jsonl alone. Invoked
  * actors never run; their logged results are fed back in the order they arrived.
  */
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, type Actor } from 'xstate';
+import { eachActor, promiseActors } from '../machines/actors.js';
 import type { SessionEvent } from '../machines/events.js';
 import { sessionMachine, type SessionMachine } from '../machines/session.js';
 import { BatonError, EXIT } from './errors.js';
 import { checkLog, type LogEntry, type LoggedEvent } from './event-log.js';
 import { topStateOf, type PersistedSnapshot } from './state-file.js';
 
-import { tallyFeatures, type FeatureProgress, type FeatureTally } from '../machines/features.js';
-import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
+import { tallyFeatures, type FeatureProgress } from '../machines/features.js';
 
-/** Stands in for an actor whose result comes from the log. */
-function pendingForever<T, I = unknown>() {
-  return fromPromise<T, I>(() => new Promise<T>(() => undefined));
-}
-
-const replayMachine = sessionMachine.provide({
-  actors: {
-    checkHealth: pendingForever<HealthReport>(),
-    readGitContext: pendingForever<GitContext, { since: string | null }>(),
-    loadFeatures: pendingForever<FeatureTally | null, { currentFeatureId: string | null }>(),
-    loadContext: pendingForever<LoadedContext>(),
-    runTests: pendingForever<TestRunReport, { featureId: string | null }>(),
-    commitFeature: pendingForever<CommitReport, { featureId: string | null }>(),
-  },
-});
+/** Every actor stands in for one whose result comes from the log: it never settles on its own. */
+const replayMachine = sessionMachine.provide({ actors: promiseActors(eachActor(() => () => new Promise<never>(() => undefined))) });
 
 export interface ReplayResult {
   revision: number;

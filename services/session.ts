@@ -9,10 +9,11 @@
  *   the revision is still the one the change started from (compare-and-swap);
  * - the event log line is appended before state.json is replaced; state.json commits.
  */
-import { createActor, fromPromise, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import { createActor, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
 import type { FeatureProgress } from '../machines/features.js';
-import type { CommitReport, FeatureListReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
+import { eachActor, promiseActors, type ActorWorks } from '../machines/actors.js';
+import type { HealthReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
 import type { ResolvedConfig } from './config.js';
@@ -45,15 +46,11 @@ import {
   type StateFile,
 } from './state-file.js';
 
-/** The world the machine's invoked actors reach; the CLI provides the real one (actors/), tests may provide others. */
-export interface WorldActors {
-  checkHealth(signal: AbortSignal): Promise<HealthReport>;
-  readGitContext(since: string | null, signal: AbortSignal): Promise<GitContext>;
-  loadFeatures(): Promise<FeatureListReport>;
-  loadContext(): Promise<LoadedContext>;
-  runTests(featureId: string | null, signal: AbortSignal): Promise<TestRunReport>;
-  commitFeature(featureId: string | null): Promise<CommitReport>;
-}
+/**
+ * The world the machine's invoked actors reach (machines/actors.ts); the CLI provides the real
+ * one (actors/), tests may provide others. The feature list is the session service's own read.
+ */
+export type WorldActors = Omit<ActorWorks, 'loadFeatures'>;
 
 export interface Session {
   paths: ProjectPaths;
@@ -452,20 +449,16 @@ function startMachine(change: Change, event: SessionEvent): MachineRun {
       catchUp();
     }
   };
-  const machine = sessionMachine.provide({
-    actors: {
-      checkHealth: fromPromise(({ signal }) => thenCatchUp(() => session.actors.checkHealth(signal))),
-      readGitContext: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.readGitContext(input.since, signal))),
-      loadFeatures: fromPromise(async ({ input }) => {
-        await actorsMayRun.opened;
-        const report = await session.actors.loadFeatures();
-        return features.reread(report.features, input);
-      }),
-      loadContext: fromPromise(() => thenCatchUp(() => session.actors.loadContext())),
-      runTests: fromPromise(({ input, signal }) => thenCatchUp(() => session.actors.runTests(input.featureId, signal))),
-      commitFeature: fromPromise(({ input }) => thenCatchUp(() => session.actors.commitFeature(input.featureId))),
+  const world = session.actors as ActorWorks;
+  const works: ActorWorks = {
+    ...eachActor((name) => (input, signal) => thenCatchUp(() => world[name](input as never, signal))),
+    // The entry protocol's phase 2 reads the list for the machine: the tally of what the file says now.
+    loadFeatures: async (input) => {
+      await actorsMayRun.opened;
+      return features.reread(toProgress(readFeatureListFile(paths)?.list ?? null), input);
     },
-  });
+  };
+  const machine = sessionMachine.provide({ actors: promiseActors(works) });
   run.actor = createActor(machine, {
     ...(base.state ? { snapshot: base.state.snapshot as never } : {}),
     input: { maxRetries: session.config.maxRetries },

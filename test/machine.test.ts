@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, transition, type AnyStateNode, type AnyTransitionDefinition, type SnapshotFrom } from 'xstate';
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import type { SessionEvent } from '../machines/events.js';
+import { ACTOR_NAMES, type ActorLogics } from '../machines/actors.js';
 import { nextFeature, tallyFeatures, type FeatureProgress, type FeatureStatus, type FeatureTally } from '../machines/features.js';
 import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunReport } from '../machines/observations.js';
 import { explainRefusal } from '../machines/refusals.js';
@@ -25,18 +26,9 @@ const tally = (features: FeatureProgress[] | null): FeatureTally | null => tally
 /** A machine whose actors wait for the test to settle them, so a test decides what the world reports. */
 function controllableMachine() {
   const pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  const fake = <T, I = unknown>() =>
-    fromPromise<T, I>(({ self }) => new Promise<T>((resolve, reject) => pending.set(self.id, { resolve: resolve as (value: unknown) => void, reject })));
-  const machine = sessionMachine.provide({
-    actors: {
-      checkHealth: fake<HealthReport>(),
-      readGitContext: fake<GitContext, { since: string | null }>(),
-      loadFeatures: fake<FeatureTally | null, { currentFeatureId: string | null }>(),
-      loadContext: fake<LoadedContext>(),
-      runTests: fake<TestRunReport, { featureId: string | null }>(),
-      commitFeature: fake<CommitReport, { featureId: string | null }>(),
-    },
-  });
+  // Keyed by the invocation's id (healthCheck, featureList, ...), as the machine's done and error events name it.
+  const fake = () => fromPromise(({ self }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject })));
+  const machine = sessionMachine.provide({ actors: Object.fromEntries(ACTOR_NAMES.map((name) => [name, fake()])) as unknown as ActorLogics });
   return { machine, pending };
 }
 
