@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BatonError, EXIT, UsageError } from '../services/errors.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project-root.js';
-import type { Session } from '../services/session.js';
+import type { Runtime } from '../services/session.js';
 import type { TrustDecision } from '../services/trust.js';
 import type { StdinRead } from './stdin.js';
 
@@ -38,7 +38,7 @@ export function refuseOutsideProject(projectDir: string): void {
 }
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
-export async function openSession(context: CommandContext): Promise<Session & { trust: TrustDecision }> {
+export async function openRuntime(context: CommandContext): Promise<Runtime & { trust: TrustDecision }> {
   const [{ loadConfig }, { worldActors }, { decideTrust }, { configuredGlobs }] = await Promise.all([
     import('../services/config.js'),
     import('../actors/index.js'),

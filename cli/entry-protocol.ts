@@ -9,7 +9,7 @@ import { chooseEntryHealthCheck } from '../services/recent-health.js';
 import { applyEvent } from '../services/session.js';
 import { takeNotices } from '../services/storage/notices.js';
 import { ensureOwnDir } from '../services/storage/write.js';
-import { openSession, type CommandContext } from './context.js';
+import { openRuntime, type CommandContext } from './context.js';
 
 async function prepareDirectories(context: CommandContext): Promise<void> {
   await ensureOwnDir(context.paths, context.paths.progressDir);
@@ -19,19 +19,19 @@ async function prepareDirectories(context: CommandContext): Promise<void> {
 
 /** The entry protocol, and the start (or continuation) of the agent session it opens. */
 export async function runEntry(context: CommandContext, agentSession: { sessionId?: string; source: string; transcriptPath?: string | null }): Promise<EntryReport> {
-  // A bad --inspect-url is a usage error before anything is created (openSession comes after the directories).
+  // A bad --inspect-url is a usage error before anything is created (openRuntime comes after the directories).
   if (context.options['inspect-url'] !== undefined) (await import('../visualize/inspector.js')).inspectUrlOption(context.options);
   await prepareDirectories(context);
-  const session = await openSession(context);
+  const runtime = await openRuntime(context);
   const currentHead = async () => (await (await import('../actors/git.js')).readRepositoryHead(context.paths.root))?.head ?? null;
-  const health = await chooseEntryHealthCheck(session, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
-  const outcome = await applyEvent(session, { type: 'SESSION_ENTRY', maxRetries: session.config.maxRetries, ...health.options }, 'entry');
-  const report = buildEntryReport(outcome, context.paths, session.config, session.trust, health.kept);
+  const health = await chooseEntryHealthCheck(runtime, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
+  const outcome = await applyEvent(runtime, { type: 'SESSION_ENTRY', maxRetries: runtime.config.maxRetries, ...health.options }, 'entry');
+  const report = buildEntryReport(outcome, context.paths, runtime.config, runtime.trust, health.kept);
   const started = await beginSession(context.paths, {
     ...agentSession,
     startRevision: outcome.after.revision - 1,
     startHead: outcome.snapshot.context.git?.head ?? null,
-    now: session.now(),
+    now: runtime.now(),
   });
   // What the storage layer set aside on its way (a link, a damaged file) belongs in the report.
   report.warnings.push(...takeNotices());

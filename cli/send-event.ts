@@ -4,7 +4,7 @@ import { formatZodPath } from '../services/json-file.js';
 import { FORCE_FIX_HINT, whyNotFixed } from '../machines/refusals.js';
 import { EXIT, UsageError } from '../services/errors.js';
 import { applyEvent } from '../services/session.js';
-import { openSession, type CommandContext } from './context.js';
+import { openRuntime, type CommandContext } from './context.js';
 import { paint, printJson, println, warn } from './output.js';
 
 /** Validates an event name and its JSON payload into a typed event, or explains what is wrong. */
@@ -38,8 +38,8 @@ function exampleFor(type: string): string {
 }
 
 export async function sendAndReport(context: CommandContext, event: UserEvent): Promise<number> {
-  const session = await openSession(context);
-  const outcome = await applyEvent(session, event, 'send');
+  const runtime = await openRuntime(context);
+  const outcome = await applyEvent(runtime, event, 'send');
   const { after, entry } = outcome;
   const health = outcome.snapshot.context.health;
   // HEALTH_FIXED ran the check and it did not pass: the event is logged, the session stays in FIX_BROKEN.

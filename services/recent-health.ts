@@ -5,7 +5,7 @@
  */
 import type { HealthReport } from '../machines/observations.js';
 import type { SessionContext } from '../machines/session.js';
-import type { Session } from './session.js';
+import type { Runtime } from './session.js';
 import { readStateFile } from './state-file.js';
 
 /** The SessionStart sources that continue a session whose entry already ran. */
@@ -32,16 +32,16 @@ function healthToKeep(health: HealthReport | null | undefined, now: Date, maxAge
  * a configured check is still the configured command.
  */
 export async function chooseEntryHealthCheck(
-  session: Session,
+  runtime: Runtime,
   entry: { source: string; force: boolean; currentHead: () => Promise<string | null> },
 ): Promise<{ options: { skipHealthCheck?: true; keepRecentHealth?: true }; kept: KeptHealth | null }> {
   if (entry.force) return { options: { skipHealthCheck: true }, kept: null };
   if (!CONTINUING_SOURCES.has(entry.source)) return { options: {}, kept: null };
-  const now = session.now();
-  const state = readStateFile(session.paths, now);
+  const now = runtime.now();
+  const state = readStateFile(runtime.paths, now);
   const last = state.kind === 'ok' ? (state.state.snapshot.context as Partial<SessionContext>).health : null;
-  const recent = healthToKeep(last, now, session.config.healthCheckReuseSeconds);
-  const sameCheck = last?.source !== 'configured' || last.command === session.config.raw.health_check;
+  const recent = healthToKeep(last, now, runtime.config.healthCheckReuseSeconds);
+  const sameCheck = last?.source !== 'configured' || last.command === runtime.config.raw.health_check;
   const kept = recent && sameCheck && (last?.head ?? null) === (await entry.currentHead()) ? recent : null;
   return { options: kept ? { keepRecentHealth: true } : {}, kept };
 }

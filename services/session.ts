@@ -52,7 +52,7 @@ import {
  */
 export type WorldActors = Omit<ActorWorks, 'loadFeatures'>;
 
-export interface Session {
+export interface Runtime {
   paths: ProjectPaths;
   config: ResolvedConfig;
   actors: WorldActors;
@@ -139,36 +139,36 @@ interface Base {
  * The state a change starts from, under the lock. Upgrades old formats; for entry and
  * recover it also repairs an interrupted, unreadable or missing state, recording what it did.
  */
-async function loadBase(session: Session, mode: Mode): Promise<Base> {
-  const { paths } = session;
-  const now = session.now();
+async function loadBase(runtime: Runtime, mode: Mode): Promise<Base> {
+  const { paths } = runtime;
+  const now = runtime.now();
   if (mode !== 'send') await keepBadSourcesAside(paths, now);
   const read = readStateFile(paths, now);
   switch (read.kind) {
     case 'ok': {
-      const upgraded = await upgrade(session, read.state, read.migratedFrom);
-      return settle(session, mode, upgraded.state, [...read.warnings, ...upgraded.warnings]);
+      const upgraded = await upgrade(runtime, read.state, read.migratedFrom);
+      return settle(runtime, mode, upgraded.state, [...read.warnings, ...upgraded.warnings]);
     }
     case 'missing':
-      return restoreMissing(session, mode);
+      return restoreMissing(runtime, mode);
     case 'invalid':
-      return restoreUnreadable(session, mode, read.problem, read.entry ?? false);
+      return restoreUnreadable(runtime, mode, read.problem, read.entry ?? false);
   }
 }
 
 /** A state.json in an older format, rewritten in the current one (logged as baton.migrated). */
-async function upgrade(session: Session, state: StateFile, migratedFrom: string | undefined): Promise<{ state: StateFile; warnings: string[] }> {
+async function upgrade(runtime: Runtime, state: StateFile, migratedFrom: string | undefined): Promise<{ state: StateFile; warnings: string[] }> {
   if (!migratedFrom) return { state, warnings: [] };
-  const { paths } = session;
+  const { paths } = runtime;
   const upgraded = { ...state, revision: lastLoggedRevision(paths) + 1 };
-  await commitReset(paths, upgraded, { type: 'baton.migrated', from: migratedFrom }, `upgraded state.json from ${migratedFrom}`, session.now().toISOString());
+  await commitReset(paths, upgraded, { type: 'baton.migrated', from: migratedFrom }, `upgraded state.json from ${migratedFrom}`, runtime.now().toISOString());
   return { state: upgraded, warnings: [`${displayPath(paths, paths.state)}: upgraded from ${migratedFrom}; state ${state.state} kept`] };
 }
 
 /** A readable state: used as it is, unless a side effect was interrupted (dirty), which entry and recover repair. */
-async function settle(session: Session, mode: Mode, state: StateFile, warnings: string[]): Promise<Base> {
+async function settle(runtime: Runtime, mode: Mode, state: StateFile, warnings: string[]): Promise<Base> {
   if (!state.dirty) return { state, recovery: null, warnings };
-  const { paths } = session;
+  const { paths } = runtime;
   const pending = state.pending;
   if (pending && pending.pid !== process.pid && processIsAlive(pending.pid, pending.pid_start)) {
     throw new BusyError(`another baton process (pid ${pending.pid}) is running ${pending.action} since ${pending.started_at}`, 'wait for it to finish, then run the command again');
@@ -177,7 +177,7 @@ async function settle(session: Session, mode: Mode, state: StateFile, warnings: 
   if (mode === 'send') {
     throw new BatonError(`the last session was interrupted during ${what}`, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to recover first');
   }
-  const at = session.now().toISOString();
+  const at = runtime.now().toISOString();
   const recovered: StateFile = { ...state, dirty: false, pending: null, revision: state.revision + 1, updated_at: at };
   await trimToCommitted(paths, state.revision);
   await appendEntry(paths, {
@@ -205,11 +205,11 @@ async function settle(session: Session, mode: Mode, state: StateFile, warnings: 
 
 /**
  * No state.json. A new project starts fresh; but when the backup, checkpoint or log show an
- * earlier session, starting over would throw its record away: restore it instead.
+ * earlier runtime, starting over would throw its record away: restore it instead.
  */
-async function restoreMissing(session: Session, mode: Mode): Promise<Base> {
-  const { paths } = session;
-  const sources = findSources(paths, session.now());
+async function restoreMissing(runtime: Runtime, mode: Mode): Promise<Base> {
+  const { paths } = runtime;
+  const sources = findSources(paths, runtime.now());
   const known = highestRevision(sources);
   if (known === 0 && sources.problems.length === 0) {
     if (mode === 'send') throw new BatonError(`no session in ${paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
@@ -217,7 +217,7 @@ async function restoreMissing(session: Session, mode: Mode): Promise<Base> {
   }
   const detail = `${displayPath(paths, paths.state)} is missing, but the session's other files go up to revision ${known}`;
   if (mode === 'send') throw new BatonError(detail, EXIT.REFUSED, 'run `baton entry` (or `baton recover`) to restore it; to start over instead, move .claude/progress aside');
-  return restore(session, sources, { reason: 'missing', detail, logged: 'state.json was missing', fail: () => new BatonError(`${detail}, and none of them can be restored from`, EXIT.BAD_FILE, describeSourceProblems(sources)) });
+  return restore(runtime, sources, { reason: 'missing', detail, logged: 'state.json was missing', fail: () => new BatonError(`${detail}, and none of them can be restored from`, EXIT.BAD_FILE, describeSourceProblems(sources)) });
 }
 
 /**
@@ -226,8 +226,8 @@ async function restoreMissing(session: Session, mode: Mode): Promise<Base> {
  * entry that was never a state file (a link, a folder, a FIFO: a clone's doing) is set aside
  * and the session starts fresh.
  */
-async function restoreUnreadable(session: Session, mode: Mode, problem: FileProblem, badEntry: boolean): Promise<Base> {
-  const { paths } = session;
+async function restoreUnreadable(runtime: Runtime, mode: Mode, problem: FileProblem, badEntry: boolean): Promise<Base> {
+  const { paths } = runtime;
   if (problem.location === 'schema_version') {
     // Written by a newer baton: restoring an older backup would be a silent downgrade.
     throw new BadFileError(problem.file, problem.problem, problem.location, 'baton has not changed it');
@@ -235,13 +235,13 @@ async function restoreUnreadable(session: Session, mode: Mode, problem: FileProb
   if (mode === 'send') {
     throw new BadFileError(problem.file, problem.problem, problem.location, 'run `baton entry` or `baton recover` to restore the last good state from the backup, checkpoint or event log');
   }
-  const sources = findSources(paths, session.now());
+  const sources = findSources(paths, runtime.now());
   const detail = describeProblem(problem);
   if (badEntry && sources.candidates.length === 0) {
-    const aside = await moveOwnAside(paths, paths.state, 'bad', session.now());
+    const aside = await moveOwnAside(paths, paths.state, 'bad', runtime.now());
     return { state: null, recovery: null, warnings: [`${detail}; nothing to restore from, so it was moved aside to ${displayPath(paths, aside)} and a new session starts`] };
   }
-  return restore(session, sources, {
+  return restore(runtime, sources, {
     reason: 'unreadable',
     detail,
     logged: detail,
@@ -257,12 +257,12 @@ function describeSourceProblems(sources: Sources): string {
 
 /** Restores the best source as a new revision above every known one, logged with what was done. */
 async function restore(
-  session: Session,
+  runtime: Runtime,
   sources: Sources,
   how: { reason: 'unreadable' | 'missing'; detail: string; logged: string; moveAside?: boolean; fail: () => Error },
 ): Promise<Base> {
-  const { paths } = session;
-  const now = session.now();
+  const { paths } = runtime;
+  const now = runtime.now();
   const best = sources.candidates[0];
   if (!best) throw how.fail();
   const movedAside = how.moveAside ? await moveOwnAside(paths, paths.state, 'bad', now) : undefined;
@@ -362,7 +362,7 @@ async function assertStillOwner(paths: ProjectPaths, lock: HeldLock, baseRevisio
 
 /** One change under way: the lock it holds (released while actors run) and the state it started from. */
 interface Change {
-  session: Session;
+  runtime: Runtime;
   lock: HeldLock;
   base: Base;
   warnings: string[];
@@ -383,9 +383,9 @@ interface MachineRun {
 }
 
 /** Sends one event and persists the outcome as one revision. */
-export async function applyEvent(session: Session, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
-  if (mode === 'send') refuseWithoutSession(session.paths);
-  const change = await openChange(session, mode);
+export async function applyEvent(runtime: Runtime, event: SessionEvent, mode: Mode): Promise<ChangeOutcome> {
+  if (mode === 'send') refuseWithoutSession(runtime.paths);
+  const change = await openChange(runtime, mode);
   let run: MachineRun | undefined;
   try {
     run = startMachine(change, event);
@@ -404,16 +404,16 @@ export async function applyEvent(session: Session, event: SessionEvent, mode: Mo
 }
 
 /** Takes the lock and loads the state the change starts from (repairing it for entry and recover). */
-async function openChange(session: Session, mode: Mode): Promise<Change> {
-  const { paths } = session;
+async function openChange(runtime: Runtime, mode: Mode): Promise<Change> {
+  const { paths } = runtime;
   const lock = await acquireLock(paths);
   try {
     await removeStrayTempFiles(paths, paths.progressDir);
-    const base = await loadBase(session, mode);
+    const base = await loadBase(runtime, mode);
     const warnings = [...base.warnings];
     const finished = await completeFeatureWriteBack(paths, base.state);
     if (finished) warnings.push(finished);
-    return { session, lock, base, warnings };
+    return { runtime, lock, base, warnings };
   } catch (error) {
     await lock.release();
     throw error;
@@ -426,8 +426,8 @@ async function openChange(session: Session, mode: Mode): Promise<Change> {
  * meanwhile reach its tally, so what it decides next (IMPLEMENT or COMPLETE) counts them.
  */
 function startMachine(change: Change, event: SessionEvent): MachineRun {
-  const { session, base } = change;
-  const { paths } = session;
+  const { runtime, base } = change;
+  const { paths } = runtime;
   const actorsMayRun = latch();
   // A feature list baton cannot read stops every command: deciding the state without it would be a guess.
   const features = new FeatureSync(readFeatureListFile(paths), 'featureId' in event ? event.featureId : null);
@@ -449,7 +449,7 @@ function startMachine(change: Change, event: SessionEvent): MachineRun {
       catchUp();
     }
   };
-  const world = session.actors as ActorWorks;
+  const world = runtime.actors as ActorWorks;
   const works: ActorWorks = {
     ...eachActor((name) => (input, signal) => thenCatchUp(() => world[name](input as never, signal))),
     // The entry protocol's phase 2 reads the list for the machine: the tally of what the file says now.
@@ -461,9 +461,9 @@ function startMachine(change: Change, event: SessionEvent): MachineRun {
   const machine = sessionMachine.provide({ actors: promiseActors(works) });
   run.actor = createActor(machine, {
     ...(base.state ? { snapshot: base.state.snapshot as never } : {}),
-    input: { maxRetries: session.config.maxRetries },
+    input: { maxRetries: runtime.config.maxRetries },
     inspect: (inspection) => {
-      session.inspect?.(inspection);
+      runtime.inspect?.(inspection);
       if (!run.recording || inspection.actorRef !== run.actor) return;
       if (inspection.type === '@xstate.snapshot') {
         const top = topStateOf((inspection.snapshot as SnapshotFrom<SessionMachine>).value);
@@ -499,9 +499,9 @@ function refuseUnlessAccepted(run: MachineRun, event: SessionEvent): void {
  * session meanwhile (compare-and-swap on the revision and the marker).
  */
 async function runActorsOutsideLock(change: Change, run: MachineRun): Promise<void> {
-  const { session, base } = change;
-  const { paths } = session;
-  const startedAt = session.now().toISOString();
+  const { runtime, base } = change;
+  const { paths } = runtime;
+  const startedAt = runtime.now().toISOString();
   const marker: StateFile = {
     ...(base.state ?? stateFileFor(snapshotForState('START', 'UNKNOWN'), 0, startedAt, null)),
     dirty: true,
@@ -513,7 +513,7 @@ async function runActorsOutsideLock(change: Change, run: MachineRun): Promise<vo
   run.actorsMayRun.open();
   await waitFor(run.actor, isSettled, { timeout: Infinity });
   change.lock = await acquireLock(paths);
-  const latest = await readStateFile(paths, session.now());
+  const latest = await readStateFile(paths, runtime.now());
   if (latest.kind !== 'ok' || latest.state.revision !== (base.state?.revision ?? 0) || latest.state.pending?.pid !== process.pid) {
     throw new BusyError(`the session changed while this baton ran ${marker.pending!.action}; its result was not recorded`, 'run the command again');
   }
@@ -524,8 +524,8 @@ async function runActorsOutsideLock(change: Change, run: MachineRun): Promise<vo
  * line, state.json (the commit point), then the feature list and a checkpoint when due.
  */
 async function commitChange(change: Change, run: MachineRun, event: SessionEvent): Promise<ChangeOutcome> {
-  const { session, base, warnings } = change;
-  const { paths } = session;
+  const { runtime, base, warnings } = change;
+  const { paths } = runtime;
   if (run.actor.getSnapshot().status === 'error') throw new BatonError(`the session machine failed: ${describeError(run.actor.getSnapshot().error)}`, EXIT.INTERNAL);
   const file = readFeatureListFile(paths);
   const found = toProgress(file?.list ?? null);
@@ -533,13 +533,13 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
   const changed = changesBetween(found, run.features.result(run.actor.getSnapshot().context));
   const snapshot = run.actor.getSnapshot();
 
-  const at = session.now().toISOString();
+  const at = runtime.now().toISOString();
   const persisted = run.actor.getPersistedSnapshot() as unknown as PersistedSnapshot;
   const baseRevision = base.state?.revision ?? 0;
   const from = base.state?.state ?? 'START';
   const to = topStateOf(persisted.value);
   const revision = baseRevision + 1;
-  await assertStillOwner(paths, change.lock, baseRevision, session.now());
+  await assertStillOwner(paths, change.lock, baseRevision, runtime.now());
   const trimmed = await trimToCommitted(paths, baseRevision);
   if (trimmed) warnings.push(trimmed);
   const foundKey = listKey(found);
@@ -564,7 +564,7 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
   const writeBack = planFeatureWriteBack(file, left, changed);
   const history = [...(base.state?.history ?? []), { revision, at, event: event.type, from, to }].slice(-HISTORY_LIMIT);
   const after: StateFile = {
-    ...stateFileFor(persisted, revision, at, base.state, session.protectedGlobs),
+    ...stateFileFor(persisted, revision, at, base.state, runtime.protectedGlobs),
     history,
     features_key: changed.length ? listKey(applyChanges(found, changed)) : foundKey,
     feature_list_write: writeBack?.write ?? null,
@@ -579,48 +579,48 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
       warnings.push(`${describeError(error)}; the change is committed and the next baton command finishes the feature-list update`);
     }
   }
-  await saveCheckpointIfDueAfter(session, after, from !== to || base.state === null);
+  await saveCheckpointIfDueAfter(runtime, after, from !== to || base.state === null);
   return { before: base.state, after, entry, snapshot, features: left, recovery: base.recovery, warnings };
 }
 
 /** Writes checkpoint.json when the session moved to another state, or the last checkpoint is older than the interval. */
-async function saveCheckpointIfDueAfter(session: Session, state: StateFile, stateChanged: boolean): Promise<void> {
+async function saveCheckpointIfDueAfter(runtime: Runtime, state: StateFile, stateChanged: boolean): Promise<void> {
   if (state.dirty) return;
-  if (stateChanged || (await checkpointIsDue(session.paths, session.config.checkpointIntervalSeconds, session.now()))) {
-    await writeCheckpointFile(session.paths, state, session.now());
+  if (stateChanged || (await checkpointIsDue(runtime.paths, runtime.config.checkpointIntervalSeconds, runtime.now()))) {
+    await writeCheckpointFile(runtime.paths, state, runtime.now());
   }
 }
 
 /** Auto-save for commands that change nothing (status): a checkpoint of the validated, settled state when one is due. */
-export async function autoCheckpoint(session: Session): Promise<boolean> {
-  return saveCheckpointIfDue(session.paths, session.config.checkpointIntervalSeconds, session.now(), async () => {
-    const read = await readStateFile(session.paths, session.now());
+export async function autoCheckpoint(runtime: Runtime): Promise<boolean> {
+  return saveCheckpointIfDue(runtime.paths, runtime.config.checkpointIntervalSeconds, runtime.now(), async () => {
+    const read = await readStateFile(runtime.paths, runtime.now());
     return read.kind === 'ok' && !read.state.dirty && !read.migratedFrom ? read.state : null;
   });
 }
 
 /** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
-export async function recoverNow(session: Session): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
-  if (inspectOwn(session.paths, session.paths.progressDir, 'dir').kind === 'missing') return { state: null, recovery: null, warnings: [] };
-  const lock = await acquireLock(session.paths);
+export async function recoverNow(runtime: Runtime): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
+  if (inspectOwn(runtime.paths, runtime.paths.progressDir, 'dir').kind === 'missing') return { state: null, recovery: null, warnings: [] };
+  const lock = await acquireLock(runtime.paths);
   try {
-    await removeStrayTempFiles(session.paths, session.paths.progressDir);
-    return await loadBase(session, 'recover');
+    await removeStrayTempFiles(runtime.paths, runtime.paths.progressDir);
+    return await loadBase(runtime, 'recover');
   } finally {
     await lock.release();
   }
 }
 
 /** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
-export async function checkpointNow(session: Session): Promise<{ checkpoint_at: string; revision: number; state: string }> {
-  refuseWithoutSession(session.paths);
-  const lock = await acquireLock(session.paths);
+export async function checkpointNow(runtime: Runtime): Promise<{ checkpoint_at: string; revision: number; state: string }> {
+  refuseWithoutSession(runtime.paths);
+  const lock = await acquireLock(runtime.paths);
   try {
-    const read = await readStateFile(session.paths, session.now());
-    if (read.kind === 'missing') throw new BatonError(`no session in ${session.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
+    const read = await readStateFile(runtime.paths, runtime.now());
+    if (read.kind === 'missing') throw new BatonError(`no session in ${runtime.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
     if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton recover` first');
     if (read.state.dirty) throw new BatonError('the session is mid side effect (dirty); a checkpoint must be a settled state', EXIT.REFUSED, 'run `baton entry` or `baton recover` first');
-    const checkpoint_at = await writeCheckpointFile(session.paths, read.state, session.now());
+    const checkpoint_at = await writeCheckpointFile(runtime.paths, read.state, runtime.now());
     return { checkpoint_at, revision: read.state.revision, state: read.state.state };
   } finally {
     await lock.release();

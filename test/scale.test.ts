@@ -15,7 +15,7 @@ import { readLog } from '../services/event-log.js';
 import { featureListAt } from '../services/feature-list-history.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { replay } from '../services/replay.js';
-import { applyEvent, type Session } from '../services/session.js';
+import { applyEvent, type Runtime } from '../services/session.js';
 import { decideTrust } from '../services/trust.js';
 import { makeProject, type Project } from './helpers.js';
 
@@ -55,7 +55,7 @@ describe(`a project with ${FEATURES.toLocaleString('en')} features, after ${EVEN
     await project.commit('start');
     paths = projectPaths(project.dir);
     const config = await loadConfig(paths);
-    const session: Session = { paths, config, actors: worldActors(paths, config, await decideTrust(paths, config)), now: () => new Date() };
+    const session: Runtime = { paths, config, actors: worldActors(paths, config, await decideTrust(paths, config)), now: () => new Date() };
     const send = async (event: SessionEvent) => {
       const outcome = await applyEvent(session, event, event.type === 'SESSION_ENTRY' ? 'entry' : 'send');
       if (outcome.after.revision % 97 === 0) samples.set(outcome.after.revision, { snapshot: outcome.after.snapshot, features: await fileProgress(project) });

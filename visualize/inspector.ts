@@ -162,7 +162,7 @@ async function connectInspector(url: string): Promise<((event: InspectionEvent) 
   return (event) => inspector.inspect.next?.(event);
 }
 
-/** For openSession (cli/context.ts): the inspector the options or BATON_INSPECT ask for, if any. */
+/** For openRuntime (cli/context.ts): the inspector the options or BATON_INSPECT ask for, if any. */
 export async function inspectorFor(options: Record<string, unknown>): Promise<((event: InspectionEvent) => void) | undefined> {
   const url = inspectUrlFrom(options);
   return url ? connectInspector(url) : undefined;

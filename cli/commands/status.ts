@@ -5,12 +5,12 @@ import { BadFileError, BatonError, EXIT, describeError } from '../../services/er
 import { loadFeatureList, toProgress } from '../../services/feature-list.js';
 import { autoCheckpoint } from '../../services/session.js';
 import { readStateFile } from '../../services/state-file.js';
-import { openSession, type CommandContext } from '../context.js';
+import { openRuntime, type CommandContext } from '../context.js';
 import { paint, printJson, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
-  const session = await openSession(context);
-  const read = await readStateFile(context.paths, session.now());
+  const runtime = await openRuntime(context);
+  const read = await readStateFile(context.paths, runtime.now());
   if (read.kind === 'missing') throw new BatonError(`no session in ${context.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
   if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton entry` or `baton recover` to restore the last good state');
   const state = read.state;
@@ -27,7 +27,7 @@ export async function run(context: CommandContext): Promise<number> {
   const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
   const counts = listProblem ? (snapshot.context.featureTally?.counts ?? countFeatures(null)) : countFeatures(features);
   const next = nextFeature(features, snapshot.context.currentFeatureId);
-  const checkpointed = await autoCheckpoint(session);
+  const checkpointed = await autoCheckpoint(runtime);
   const view = {
     state: state.state,
     substate: stateLabel(snapshot),
