@@ -2,7 +2,7 @@
 import { loadFeatureList, serializeFeatureList, withProgress } from '../services/feature-list.js';
 import type { ResolvedConfig } from '../services/config.js';
 import { displayPath, type ProjectPaths } from '../services/paths.js';
-import type { WorldActors } from '../services/session.js';
+import type { ActorWorks } from '../machines/actors.js';
 import type { TrustDecision } from '../services/trust.js';
 import { ensureDevEnv } from './dev-env.js';
 import { commitFeature } from './git.js';
@@ -12,7 +12,8 @@ import { loadSessionContext } from './session-context.js';
 import { runTests } from './test-runner.js';
 import { DEFAULTS } from '../services/defaults.js';
 
-export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): WorldActors {
+/** Every invoked actor but the feature list's, which the session service reads itself (machines/actors.ts). */
+export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): Omit<ActorWorks, 'loadFeatures'> {
   const untrusted = trust.trusted ? undefined : trust.message;
   const commands = trust.trusted ? config.raw : {};
   return {
