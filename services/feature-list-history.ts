@@ -11,7 +11,7 @@ import type { FeatureProgress } from '../machines/features.js';
 import type { LogEntry } from './event-log.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { readOwnText } from './storage/read.js';
-import { ownFileStats, writeOwnFile } from './storage/write.js';
+import { moveOwnAside, ownFileStats, writeOwnFile } from './storage/write.js';
 import { sha256 } from './utils/hash.js';
 
 export interface FeatureListChange {
@@ -32,11 +32,17 @@ export const listKey = (features: readonly FeatureProgress[] | null): string => 
 
 const copyPath = (paths: ProjectPaths, key: string) => path.join(paths.featureLists, `${key}.json`);
 
-/** Writes the copy of `features` unless it is there already; returns its key. */
+/** Writes the copy of `features` unless it is there already, holding what its name says; returns its key. */
 export async function saveListCopy(paths: ProjectPaths, features: readonly FeatureProgress[] | null): Promise<string> {
   const text = copyText(features);
   const key = sha256(text);
-  if (ownFileStats(paths, copyPath(paths, key)) === null) await writeOwnFile(paths, copyPath(paths, key), text);
+  const file = copyPath(paths, key);
+  if (ownFileStats(paths, file) !== null) {
+    if (readListCopy(paths, key).kind === 'ok') return key;
+    // Other content under that name (a clone's, an edit): kept aside, since the log will name this copy.
+    await moveOwnAside(paths, file, 'replaced');
+  }
+  await writeOwnFile(paths, file, text);
   return key;
 }
 

@@ -428,6 +428,7 @@ const CLONES: Clone[] = [
   { id: 'metrics-link', startsFresh: true, attack: 'metrics.json -> ~/.docker/config.json: the session page shows the whole file', trusted: true, build: (k) => k.link(`${P}/metrics.json`, k.o('.docker/config.json')) },
   { id: 'env-link', startsFresh: true, attack: 'env.json -> ~/.docker/config.json: `env status --json` prints the record', trusted: true, build: (k) => k.link(`${P}/env.json`, k.o('.docker/config.json')) },
   { id: 'evidence-link', startsFresh: true, attack: 'evidence -> ~/logs: pruning deletes the user\'s *.log files', trusted: true, build: (k) => k.link(`${P}/evidence`, k.o('logs')) },
+  { id: 'feature-lists-link', startsFresh: true, attack: 'feature-lists -> ~/keep: copies of the feature list written into a user folder', trusted: true, build: (k) => k.link(`${P}/feature-lists`, k.o('keep')) },
   { id: 'summaries-link', startsFresh: true, attack: 'summaries -> ~/keep: summaries written there, a user file read into the agent\'s context', trusted: true, build: (k) => k.link(`${P}/summaries`, k.o('keep')) },
   {
     id: 'progress-files-link',
