@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HealthReport } from '../machines/observations.js';
 import { nodeEntryFiles, pythonPackageFiles, type FileChoice } from './entry-files.js';
+import { filesForNodeCheck } from './node-syntax.js';
 import { readRepositoryHead, unfinishedOperation, type UnfinishedOperation } from './git.js';
 import { commandText, runCommand, type Command, type CommandResult } from './run-command.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
@@ -60,6 +61,8 @@ interface Check {
   files?: string[];
   /** Said with a passing result: what was checked. */
   checked?: string;
+  /** The project package.json's "type" (a Node check: which files are surely CommonJS). */
+  packageType?: unknown;
 }
 type Plan = { check: Check } | { verdict: Pick<HealthReport, 'status' | 'source' | 'detail'> };
 
@@ -72,14 +75,31 @@ function listed(items: readonly string[], limit = 10): string {
 
 const bare = (file: string) => file.replace(/^\.\//, '');
 
-function syntaxCheck(source: 'node' | 'python', choice: FileChoice, what: string): Check {
-  const script = source === 'node' ? NODE_CHECK_SCRIPT : PYTHON_CHECK_SCRIPT;
-  // One file (the common case) needs no wrapper: one process fewer on every entry.
-  const command: Command =
-    source === 'python' ? ['python3', '-I', '-B', '-c', script, ...choice.files] : choice.files.length === 1 ? [process.execPath, '--check', choice.files[0]!] : [process.execPath, '-e', script, ...choice.files];
-  const display = source === 'node' ? choice.files.map((file) => commandText(['node', '--check', file])).join(' && ') : `python3 (ast.parse of ${listed(choice.files.map(bare), 3)})`;
-  return { source, command, display, files: choice.files, checked: `${what}${choice.truncated ? ` (the first ${choice.files.length})` : ''}` };
+// One file (the common case) needs no wrapper: one process fewer.
+const nodeCheckCommand = (files: readonly string[]): Command => (files.length === 1 ? [process.execPath, '--check', files[0]!] : [process.execPath, '-e', NODE_CHECK_SCRIPT, ...files]);
+
+function syntaxCheck(source: 'node' | 'python', choice: FileChoice, what: string, packageType?: unknown): Check {
+  const command: Command = source === 'python' ? ['python3', '-I', '-B', '-c', PYTHON_CHECK_SCRIPT, ...choice.files] : nodeCheckCommand(choice.files);
+  const display = source === 'node' ? nodeCheckDisplay(choice.files, []) : `python3 (ast.parse of ${listed(choice.files.map(bare), 3)})`;
+  return { source, command, display, files: choice.files, checked: `${what}${choice.truncated ? ` (the first ${choice.files.length})` : ''}`, packageType };
 }
+
+/** The files of a Node check that compiled here as CommonJS (node-syntax.ts): they need no `node --check`. */
+function compiledHere(projectDir: string, check: Check): string[] {
+  if (check.source !== 'node' || !check.files) return [];
+  const left = new Set(filesForNodeCheck(projectDir, check.files, check.packageType));
+  return check.files.filter((file) => !left.has(file));
+}
+
+/** The check for the files left to `node --check`; its display names the compiled ones too. */
+function leftToNodeCheck(check: Check, compiled: readonly string[]): Check {
+  if (compiled.length === 0) return check;
+  const left = check.files!.filter((file) => !compiled.includes(file));
+  return { ...check, command: nodeCheckCommand(left), display: nodeCheckDisplay(check.files!, compiled), files: left };
+}
+
+const nodeCheckDisplay = (files: readonly string[], compiled: readonly string[]) =>
+  files.map((file) => `${commandText(['node', '--check', file])}${compiled.includes(file) ? ' (compiled in process)' : ''}`).join(' && ');
 
 /** The fallback for a project without a configured check. */
 async function fallbackPlan(projectDir: string): Promise<Plan> {
@@ -101,7 +121,7 @@ async function fallbackPlan(projectDir: string): Promise<Plan> {
       return { verdict: { status: 'BROKEN', source: 'node', detail: `package.json is not valid JSON: ${(error as Error).message}` } };
     }
     const node = await nodeEntryFiles(projectDir, pkg);
-    if (node.files.length) return { check: syntaxCheck('node', node, listed(node.files.map(bare))) };
+    if (node.files.length) return { check: syntaxCheck('node', node, listed(node.files.map(bare)), (pkg as { type?: unknown } | null)?.type) };
     notes.push(node.skipped.length ? `no entry file to check (${node.skipped.join('; ')})` : 'no entry file to check (package.json names no main, bin or exports, and there is no index.js)');
   }
   const why = notes.length ? notes.join('; ') : 'no health check configured, and no package.json or pyproject.toml for a built-in syntax check';
@@ -129,13 +149,19 @@ export async function checkHealth(options: HealthCheckOptions): Promise<HealthRe
   const repo = await readRepositoryHead(options.projectDir);
   const facts = { ...(repo?.head ? { head: repo.head } : {}), ...(missing.length ? { missingEnv: missing } : {}) };
   const stamp = () => ({ checkedAt: now().toISOString(), ...facts });
+  const checkStarted = Date.now();
 
   const conflicts = repo ? await unfinishedOperation(options.projectDir, repo) : null;
   if (conflicts) return { status: 'BROKEN', source: 'git', detail: conflictDetail(conflicts), ...stamp() };
   if (options.untrusted) return { status: 'UNKNOWN', source: 'untrusted', detail: options.untrusted, ...stamp() };
   const plan: Plan = options.command ? { check: { source: 'configured', command: options.command, display: options.command } } : await fallbackPlan(options.projectDir);
   if ('verdict' in plan) return { ...plan.verdict, ...stamp() };
-  const { check } = plan;
+  const compiled = compiledHere(options.projectDir, plan.check);
+  if (compiled.length > 0 && compiled.length === plan.check.files?.length) {
+    const display = nodeCheckDisplay(compiled, compiled);
+    return { status: 'HEALTHY', source: 'node', command: display, exitCode: 0, signal: null, timedOut: false, durationMs: Date.now() - checkStarted, detail: `Node syntax check passed: ${plan.check.checked}`, ...stamp() };
+  }
+  const check = leftToNodeCheck(plan.check, compiled);
 
   const budgetMs = options.timeoutSeconds * 1000;
   const started = Date.now();
