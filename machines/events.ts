@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { featureIdProblem, type FeatureTally } from './features.js';
 
 /** Events a user or agent may send (`baton send`). Payloads are validated before they reach the machine. */
@@ -8,19 +8,17 @@ const featureId = z.string().check((ctx) => {
 });
 
 export const userEventSchemas = {
-  FEATURES_DEFINED: z.object({}).strict(),
-  FEATURE_STARTED: z.object({ featureId }).strict(),
-  FEATURE_IMPLEMENTED: z.object({ featureId }).strict(),
-  TESTS_PASSED: z.object({ featureId }).strict(),
-  TESTS_FAILED: z.object({ featureId, reason: z.string().optional() }).strict(),
-  HEALTH_BROKEN: z.object({ reason: z.string().optional() }).strict(),
-  HEALTH_FIXED: z
-    .object({
-      force: z.literal(true, { message: 'force must be true (or left out to run the health check)' }).optional(),
-      reason: z.string().optional(),
-    })
-    .strict(),
-  RUN_TESTS: z.object({}).strict(),
+  FEATURES_DEFINED: z.strictObject({}),
+  FEATURE_STARTED: z.strictObject({ featureId }),
+  FEATURE_IMPLEMENTED: z.strictObject({ featureId }),
+  TESTS_PASSED: z.strictObject({ featureId }),
+  TESTS_FAILED: z.strictObject({ featureId, reason: z.optional(z.string()) }),
+  HEALTH_BROKEN: z.strictObject({ reason: z.optional(z.string()) }),
+  HEALTH_FIXED: z.strictObject({
+    force: z.optional(z.literal(true, { message: 'force must be true (or left out to run the health check)' })),
+    reason: z.optional(z.string()),
+  }),
+  RUN_TESTS: z.strictObject({}),
 } as const;
 
 export type UserEventType = keyof typeof userEventSchemas;

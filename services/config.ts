@@ -1,55 +1,51 @@
 /** `.claude/config/project.json`: the spec's project configuration, validated. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULTS } from './defaults.js';
 import { BadFileError } from './errors.js';
 import { displayPath, type ProjectPaths } from './paths.js';
 import { readOwnJson } from './storage/read.js';
 import { commandFieldsIn } from './trust.js';
 
-const command = z.string().trim().min(1, 'must be a non-empty shell command');
+const command = z.string().check(z.trim(), z.minLength(1, 'must be a non-empty shell command'));
 
 // Every duration has a ceiling: past Node's timer limit (2^31-1 ms, 24.8 days) a timer fires at once.
 const DAY_SECONDS = 86_400;
 const WEEK_SECONDS = 7 * DAY_SECONDS;
-const timeout = (fallback: number) => z.number().positive().max(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`).default(fallback);
+const timeout = (fallback: number) => z._default(z.number().check(z.positive(), z.maximum(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)), fallback);
 
 export const projectConfigSchema = z
   .looseObject({
-    $schema: z.string().optional(),
-    project_type: z.string().optional().describe('Detected or specified project type, e.g. fastapi, nextjs, django'),
-    init_script: command.optional().describe('Dev environment start-up (e.g. a dev server), run before the health check'),
-    health_check: command.optional().describe('Quick validation that the app is not broken; exit 0 means healthy'),
-    test_command: command.optional().describe('Full test suite'),
-    smoke_test: command.optional().describe('Pre-feature validation, run before the full suite'),
-    dev_server_port: z.number().int().min(1).max(65535).optional(),
-    required_env: z.array(z.string().min(1)).optional().describe('Environment variables that must be set (names only)'),
-    timeout_seconds: z
-      .object({
-        health_check: timeout(DEFAULTS.timeout_seconds.health_check),
-        smoke_test: timeout(DEFAULTS.timeout_seconds.smoke_test),
-        full_test: timeout(DEFAULTS.timeout_seconds.full_test),
-      })
-      .partial()
-      .optional(),
-    max_retries: z.number().int().min(1).optional().describe(`Test failures before a feature is marked blocked (default ${DEFAULTS.max_retries})`),
+    $schema: z.optional(z.string()),
+    project_type: z.optional(z.string()).check(z.describe('Detected or specified project type, e.g. fastapi, nextjs, django')),
+    init_script: z.optional(command).check(z.describe('Dev environment start-up (e.g. a dev server), run before the health check')),
+    health_check: z.optional(command).check(z.describe('Quick validation that the app is not broken; exit 0 means healthy')),
+    test_command: z.optional(command).check(z.describe('Full test suite')),
+    smoke_test: z.optional(command).check(z.describe('Pre-feature validation, run before the full suite')),
+    dev_server_port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
+    required_env: z.optional(z.array(z.string().check(z.minLength(1)))).check(z.describe('Environment variables that must be set (names only)')),
+    timeout_seconds: z.optional(
+      z.partial(
+        z.object({
+          health_check: timeout(DEFAULTS.timeout_seconds.health_check),
+          smoke_test: timeout(DEFAULTS.timeout_seconds.smoke_test),
+          full_test: timeout(DEFAULTS.timeout_seconds.full_test),
+        }),
+      ),
+    ),
+    max_retries: z.optional(z.int().check(z.minimum(1))).check(z.describe(`Test failures before a feature is marked blocked (default ${DEFAULTS.max_retries})`)),
     health_check_reuse_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)
-      .optional()
-      .describe(`After a compaction, /clear or resume, SessionStart keeps a health check younger than this instead of running it (and the dev environment check) again (default ${DEFAULTS.health_check_reuse_seconds}, 0 = always run); \`baton entry\` always runs it`),
-    checkpoint_interval_seconds: z.number().int().min(0).max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`).optional().describe(`Auto-save interval for checkpoint.json (default ${DEFAULTS.checkpoint_interval_seconds})`),
-    commit_after_feature: z.boolean().optional().describe(`Commit the work tree when a feature passes its tests (default ${DEFAULTS.commit_after_feature})`),
-    commit_on_end: z.boolean().optional().describe(`Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default ${DEFAULTS.commit_on_end})`),
+      .optional(z.int().check(z.minimum(0), z.maximum(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)))
+      .check(z.describe(`After a compaction, /clear or resume, SessionStart keeps a health check younger than this instead of running it (and the dev environment check) again (default ${DEFAULTS.health_check_reuse_seconds}, 0 = always run); \`baton entry\` always runs it`)),
+    checkpoint_interval_seconds: z.optional(z.int().check(z.minimum(0), z.maximum(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} seconds (a week)`))).check(z.describe(`Auto-save interval for checkpoint.json (default ${DEFAULTS.checkpoint_interval_seconds})`)),
+    commit_after_feature: z.optional(z.boolean()).check(z.describe(`Commit the work tree when a feature passes its tests (default ${DEFAULTS.commit_after_feature})`)),
+    commit_on_end: z.optional(z.boolean()).check(z.describe(`Commit pending changes when the session hands off (baton end, Stop, SessionEnd; default ${DEFAULTS.commit_on_end})`)),
     commit_exclude: z
-      .array(z.string().trim().min(1, 'must be a non-empty .gitignore pattern'))
-      .optional()
-      .describe("New files baton's commits leave out, as .gitignore patterns from the project root, on top of the built-in list (node_modules/, dist/, .env, ...); a \"!pattern\" takes one back"),
-    commit_max_files: z.number().int().min(0).optional().describe(`The most new files one baton commit may add; past it the commit is refused (default ${DEFAULTS.commit_max_files}, 0 = no limit)`),
-    protected_paths: z.array(z.string().min(1)).optional().describe(`Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ${JSON.stringify(DEFAULTS.protected_paths)})`),
+      .optional(z.array(z.string().check(z.trim(), z.minLength(1, 'must be a non-empty .gitignore pattern'))))
+      .check(z.describe("New files baton's commits leave out, as .gitignore patterns from the project root, on top of the built-in list (node_modules/, dist/, .env, ...); a \"!pattern\" takes one back")),
+    commit_max_files: z.optional(z.int().check(z.minimum(0))).check(z.describe(`The most new files one baton commit may add; past it the commit is refused (default ${DEFAULTS.commit_max_files}, 0 = no limit)`)),
+    protected_paths: z.optional(z.array(z.string().check(z.minLength(1)))).check(z.describe(`Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ${JSON.stringify(DEFAULTS.protected_paths)})`)),
   })
-  .describe('baton project configuration (.claude/config/project.json)');
+  .check(z.describe('baton project configuration (.claude/config/project.json)'));
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 

@@ -3,7 +3,7 @@
  * edit this file too, so baton keeps every field it does not own and changes only
  * `status` and `retries`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FEATURE_STATUSES, featureIdProblem, type FeatureProgress } from '../machines/features.js';
 import { BadFileError, UsageError } from './errors.js';
 import { parseJsonText, schemaProblem } from './json-file.js';
@@ -18,21 +18,23 @@ const featureSchema = z.looseObject({
     const problem = featureIdProblem(ctx.value);
     if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${problem}; rename it in the file (and in any command that names it)` });
   }),
-  description: z.string().default(''),
-  status: z.enum(FEATURE_STATUSES, { message: `status must be one of ${FEATURE_STATUSES.join(', ')}` }).default('pending'),
-  retries: z.number().int().min(0).default(0),
+  description: z._default(z.string(), ''),
+  status: z._default(z.enum(FEATURE_STATUSES, { message: `status must be one of ${FEATURE_STATUSES.join(', ')}` }), 'pending'),
+  retries: z._default(z.int().check(z.minimum(0)), 0),
 });
 
 export const featureListSchema = z
   .looseObject({ features: z.array(featureSchema) })
-  .superRefine((list, ctx) => {
-    const seen = new Map<string, number>();
-    list.features.forEach((feature, index) => {
-      const first = seen.get(feature.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['features', index, 'id'], message: `duplicate id "${feature.id}" (also at features[${first}])` });
-      else seen.set(feature.id, index);
-    });
-  });
+  .check(
+    z.superRefine((list, ctx) => {
+      const seen = new Map<string, number>();
+      list.features.forEach((feature, index) => {
+        const first = seen.get(feature.id);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['features', index, 'id'], message: `duplicate id "${feature.id}" (also at features[${first}])` });
+        else seen.set(feature.id, index);
+      });
+    }),
+  );
 
 export type Feature = z.infer<typeof featureSchema>;
 export type FeatureList = z.infer<typeof featureListSchema>;
@@ -67,10 +69,10 @@ const featureListValidator: Validator<FeatureList> = {
 /** The Anthropic quickstart format: an array of {category, description, steps, passes}. */
 const quickstartSchema = z.array(
   z.looseObject({
-    category: z.string().optional(),
-    description: z.string().min(1),
-    steps: z.array(z.string()).optional(),
-    passes: z.boolean().optional(),
+    category: z.optional(z.string()),
+    description: z.string().check(z.minLength(1)),
+    steps: z.optional(z.array(z.string())),
+    passes: z.optional(z.boolean()),
   }),
 );
 

@@ -2,7 +2,11 @@
  * Reading the JSON files baton shares with users and agents. Every failure names the
  * file, where in it, and what is wrong; nothing here ever modifies a file.
  */
-import type { z } from 'zod';
+import { config, type core } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod/mini carries no messages of its own; every schema problem baton reports quotes one, in English.
+config(en());
 
 export interface FileProblem {
   file: string;
@@ -56,7 +60,7 @@ export function formatZodPath(path: readonly PropertyKey[]): string {
 }
 
 /** The first schema violation as a problem a user can fix. */
-export function schemaProblem(file: string, error: z.ZodError): FileProblem {
+export function schemaProblem(file: string, error: core.$ZodError): FileProblem {
   const issue = error.issues[0]!;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return { file, location: formatZodPath(issue.path), problem: `${issue.message}${more}` };

@@ -3,7 +3,7 @@
  * names (`jq '.state'` works); the XState persisted snapshot sits beside them, wrapped with
  * a schema version and a revision because XState itself versions neither.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FEATURE_STATUSES } from '../machines/features.js';
 import { TOP_STATES, MACHINE_VERSION, initialContext, sessionMachine, type TopState } from '../machines/session.js';
 import { parseJsonText, schemaProblem, type FileProblem } from './json-file.js';
@@ -16,7 +16,7 @@ export const HISTORY_LIMIT = 20;
 const healthStatus = z.enum(['HEALTHY', 'BROKEN', 'UNKNOWN']);
 
 const historyEntrySchema = z.looseObject({
-  revision: z.number().int(),
+  revision: z.int(),
   at: z.string(),
   event: z.string(),
   from: z.string(),
@@ -27,20 +27,20 @@ const persistedSnapshotSchema = z.looseObject({
   status: z.string(),
   value: z.unknown(),
   context: z.record(z.string(), z.unknown()),
-  children: z.record(z.string(), z.unknown()).default({}),
+  children: z._default(z.record(z.string(), z.unknown()), {}),
 });
 
 const pendingSchema = z.object({
   action: z.string(),
   started_at: z.string(),
-  pid: z.number().int(),
+  pid: z.int(),
   /** The writer's start time, so a reused pid is not taken for it (utils/pid.ts). */
-  pid_start: z.string().nullable().optional(),
+  pid_start: z.optional(z.nullable(z.string())),
 });
 
-const featureProgressSchema = z.object({ id: z.string(), status: z.enum(FEATURE_STATUSES), retries: z.number().int().min(0) });
+const featureProgressSchema = z.object({ id: z.string(), status: z.enum(FEATURE_STATUSES), retries: z.int().check(z.minimum(0)) });
 /** `changed`: the features the write moves, so an interrupted write can be finished. */
-const featureListWriteSchema = z.object({ before: z.string(), after: z.string(), changed: z.array(featureProgressSchema).optional() });
+const featureListWriteSchema = z.object({ before: z.string(), after: z.string(), changed: z.optional(z.array(featureProgressSchema)) });
 
 export const stateFileSchema = z.looseObject({
   state: z.enum(TOP_STATES, { message: `state must be one of ${TOP_STATES.join(', ')}` }),
@@ -49,16 +49,16 @@ export const stateFileSchema = z.looseObject({
   history: z.array(historyEntrySchema),
   dirty: z.boolean(),
   schema_version: z.literal(STATE_SCHEMA_VERSION),
-  machine_version: z.number().int(),
-  revision: z.number().int().min(0),
+  machine_version: z.int(),
+  revision: z.int().check(z.minimum(0)),
   updated_at: z.string(),
-  pending: pendingSchema.nullable(),
+  pending: z.nullable(pendingSchema),
   /** The key of the feature list as this revision left it (feature-list-history.ts); null: to be recorded by the next change. */
-  features_key: z.string().nullable().optional(),
+  features_key: z.optional(z.nullable(z.string())),
   /** The feature-list update this revision made (hashes of the file before and after). */
-  feature_list_write: featureListWriteSchema.nullable().optional(),
+  feature_list_write: z.optional(z.nullable(featureListWriteSchema)),
   /** The protected globs of the last good project.json: what the gate enforces when the file is no longer good. */
-  protected_paths: z.array(z.string()).optional(),
+  protected_paths: z.optional(z.array(z.string())),
   snapshot: persistedSnapshotSchema,
 });
 
@@ -69,7 +69,7 @@ export type PersistedSnapshot = z.infer<typeof persistedSnapshotSchema>;
 export const checkpointFileSchema = z.looseObject({
   schema_version: z.literal(CHECKPOINT_SCHEMA_VERSION),
   checkpoint_at: z.string(),
-  revision: z.number().int().min(0),
+  revision: z.int().check(z.minimum(0)),
   state: z.enum(TOP_STATES),
   snapshot: persistedSnapshotSchema,
 });
@@ -79,10 +79,10 @@ export type CheckpointFile = z.infer<typeof checkpointFileSchema>;
 /** The spec script's own state.json: `{state, entered_at, health_status, history}`, no snapshot. */
 const specStateSchema = z.looseObject({
   state: z.string(),
-  entered_at: z.string().optional(),
-  health_status: z.string().optional(),
-  history: z.array(z.unknown()).optional(),
-  dirty: z.boolean().optional(),
+  entered_at: z.optional(z.string()),
+  health_status: z.optional(z.string()),
+  history: z.optional(z.array(z.unknown())),
+  dirty: z.optional(z.boolean()),
 });
 
 export function topStateOf(value: unknown): TopState {

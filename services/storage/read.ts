@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import { describeError } from '../errors.js';
 import { parseJsonText, schemaProblem, type FileProblem } from '../json-file.js';
 import { displayPath, type ProjectPaths } from '../paths.js';
@@ -103,7 +103,9 @@ export type JsonRead<T> =
   | { kind: 'invalid'; problem: FileProblem; entry: boolean; raw: string | null };
 
 /** What validates a file's content: a zod schema, or one with a fast path in front of it (feature-list.ts). */
-export type Validator<T> = Pick<z.ZodType<T>, 'safeParse'>;
+export interface Validator<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: core.$ZodError };
+}
 
 /** Parses text as JSON and validates it; every problem names the file, where, and what. */
 export function parseOwnJson<T>(label: string, text: string, schema?: Validator<T>): JsonRead<T> {

@@ -18,6 +18,7 @@ const OUTSIDE_THE_BOUNDARY: Record<string, string> = {
   'actors/git-stamp.ts': "the repository's git folder: the index, reflog and refs (stat only; HEAD is read through storage)",
   'actors/git.ts': "the git folder's operation markers; a file a rollback's reset brought in, after a storage check",
   'actors/health.ts': 'the project markers (existence only)',
+  'actors/node-syntax.ts': 'whether a folder between an entry file and the project root has a package.json (existence only)',
   'actors/session-context.ts': "the spec's /tmp/summary folder (names only, never read)",
   'cli/commands/init.ts': 'the project markers (existence only)',
   'cli/commands/visualize.ts': 'the --out file the user names',
