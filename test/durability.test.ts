@@ -161,197 +161,265 @@ function prng(seed: number): () => number {
 }
 
 // ---------------------------------------------------------------------------------------
+// 1. The kill run: sends SIGKILLed at random points, and after each one everything a user could read checked.
+
+/** What one kill run saw; the cases below each judge a part of it. */
+interface KillRun {
+  project: Project;
+  seed: number;
+  random: () => number;
+  iterations: number;
+  /** Sends that exited 0, so must survive every kill after them. */
+  acknowledged: { revision: number; type: string; featureId?: string }[];
+  /** Which changes ran invoked actors, learned from the log (entries with `results`). */
+  ranActors: Map<string, boolean>;
+  lastRevision: number;
+  /** What was wrong after a kill, one line per check. */
+  corruptions: string[];
+  /** Sends that were not killed but did not exit 0. */
+  unexpected: string[];
+  /** Each session left dirty by a kill mid-actor: what a send, then `baton recover`, made of it. */
+  recoveries: { label: string; sendExit: number | null; recoverExit: number | null; recoverStderr: string; reason: string | null; dirtyAfter: boolean | undefined }[];
+  /** The send after the loop, never killed. */
+  finalSend: { code: number | null; stderr: string } | null;
+  /** What is left in .claude/progress after the final send. */
+  leftovers: string[];
+  staleAsides: string[];
+  counts: { kills: number; completed: number; completedDespiteKill: number; killsInsideLock: number; tempFilesLeft: number; dirtyLeft: number; uncommittedShown: number; featureListAhead: number; replayChecks: number };
+  dirtyBy: Set<string>;
+  durations: number[];
+}
+
+const changeKey = (type: string, from: string) => `${type} in ${from}`;
+
+/** Everything a user could read after a kill; returns what `baton status` says, or null if it cannot. */
+async function checkAfterKill(run: KillRun, label: string, killed: { type: string; from: string; pid: number } | null, withReplay: boolean): Promise<StatusView | null> {
+  const { project } = run;
+  const problems: string[] = [];
+  const status = await runCli(['status', '--json'], project.dir);
+  const view = status.code === 0 ? (JSON.parse(status.stdout) as StatusView) : null;
+  if (!view) problems.push(`baton status exited ${status.code}: ${status.stderr.trim()}`);
+  let raw: StateJson | null = null;
+  try {
+    raw = parseState(await project.read(STATE));
+  } catch (error) {
+    problems.push(`state.json is not JSON: ${(error as Error).message}`);
+  }
+  if (view && raw) {
+    if (raw.revision !== view.revision) problems.push(`state.json revision ${raw.revision} but status says ${view.revision}`);
+    if (view.revision < run.lastRevision) problems.push(`revision went back from ${run.lastRevision} to ${view.revision}`);
+    run.lastRevision = Math.max(run.lastRevision, view.revision);
+    if (view.dirty) {
+      // Only a change that runs an actor has a dirty phase, and only the killed process may have left it.
+      const byKilled = killed !== null && view.pending?.pid === killed.pid && Boolean(view.pending?.action);
+      if (!byKilled) problems.push(`state.json is dirty (${JSON.stringify(view.pending)}) but no process was killed while running an actor`);
+      else if (run.ranActors.get(changeKey(killed.type, killed.from)) === false) {
+        problems.push(`state.json left dirty (${view.pending?.action}) by ${changeKey(killed.type, killed.from)}, a change that runs no actor`);
+      }
+    }
+
+    const log = await readLog(projectPaths(project.dir));
+    const badProblems = log.problems.filter((problem) => !problem.includes('torn last line'));
+    if (badProblems.length) problems.push(`events.jsonl: ${badProblems.join('; ')}`);
+    const committed = log.entries.filter((entry) => entry.revision <= view.revision);
+    const uncommitted = log.entries.filter((entry) => entry.revision > view.revision);
+    if (uncommitted.length) run.counts.uncommittedShown += 1;
+    const revisions = committed.map((entry) => entry.revision);
+    if (revisions.join(',') !== Array.from({ length: view.revision }, (_, i) => i + 1).join(',')) {
+      problems.push(`committed log revisions are [${revisions.join(',')}], expected 1..${view.revision}`);
+    }
+    if (uncommitted.length > 1 || (uncommitted[0] && uncommitted[0].revision !== view.revision + 1)) {
+      problems.push(`uncommitted log lines: ${uncommitted.map((entry) => entry.revision).join(',')}`);
+    }
+    for (const entry of committed) {
+      if (!entry.event.type.startsWith('baton.') && entry.event.type !== 'SESSION_ENTRY') {
+        const key = changeKey(entry.event.type, entry.from);
+        run.ranActors.set(key, run.ranActors.get(key) === true || Boolean(entry.results?.length));
+      }
+    }
+    for (const ack of run.acknowledged) {
+      const entry = log.entries.find((candidate) => candidate.revision === ack.revision);
+      if (!entry || entry.event.type !== ack.type || entry.event.featureId !== ack.featureId) problems.push(`acknowledged ${ack.type} at revision ${ack.revision} is not in events.jsonl`);
+      if (view.revision < ack.revision) problems.push(`acknowledged revision ${ack.revision} is above state.json's ${view.revision}`);
+    }
+    if (withReplay) {
+      // The committed log alone rebuilds the committed snapshot (replay never runs actors).
+      run.counts.replayChecks += 1;
+      const replayed = await runCli(['replay', '--to', String(view.revision), '--json'], project.dir);
+      if (replayed.code !== 0) problems.push(`baton replay --to ${view.revision} exited ${replayed.code}: ${replayed.stderr.trim()}`);
+      else if (!isDeepStrictEqual(JSON.parse(replayed.stdout).snapshot, raw.snapshot)) problems.push(`replay --to ${view.revision} differs from state.json's snapshot`);
+    }
+  }
+  // The other files baton replaces atomically must be whole too.
+  for (const file of ['state.json.bak', 'checkpoint.json', 'feature-list.json']) {
+    const text = await fs.readFile(project.file(`${PROGRESS}/${file}`), 'utf8').catch(() => null);
+    if (text === null) continue;
+    try {
+      const value = JSON.parse(text);
+      const whole =
+        file === 'feature-list.json'
+          ? Array.isArray(value.features) && value.features.length === FEATURE_IDS.length
+          : Number.isInteger(value.revision) && value.revision <= run.lastRevision;
+      if (!whole) problems.push(`${file} is not a whole ${file}`);
+    } catch (error) {
+      problems.push(`${file} is not JSON: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length) run.corruptions.push(`${label}: ${problems.join(' | ')}`);
+  return view;
+}
+
+/** An event the session accepts now, without running an actor where possible. */
+function chooseEvent(random: () => number, view: StatusView, disk: FeatureOnDisk[]): { type: string; data?: { featureId?: string; reason?: string } } {
+  const roll = random();
+  const accepts = (type: string) => view.accepted_events.includes(type);
+  const open = disk.filter((feature) => feature.status !== 'tested' && feature.status !== 'completed');
+  if (view.state === 'IMPLEMENT' && open.length > 0) {
+    const feature = open[Math.floor(random() * open.length)]!;
+    if (roll < 0.45 && accepts('FEATURE_STARTED')) return { type: 'FEATURE_STARTED', data: { featureId: feature.id } };
+    if (roll < 0.92 && accepts('FEATURE_IMPLEMENTED')) return { type: 'FEATURE_IMPLEMENTED', data: { featureId: feature.id } };
+  }
+  if (view.state === 'TEST') {
+    const underTest = disk.find((feature) => feature.id === view.current_feature)?.status === 'implemented';
+    if (underTest && roll < 0.9 && accepts('TESTS_FAILED')) return { type: 'TESTS_FAILED', data: { featureId: view.current_feature!, reason: 'kill test' } };
+  }
+  if (view.state === 'FIX_BROKEN' && accepts('HEALTH_FIXED')) return { type: 'HEALTH_FIXED' };
+  if (view.state !== 'FIX_BROKEN' && accepts('HEALTH_BROKEN')) return { type: 'HEALTH_BROKEN', data: { reason: 'kill test' } };
+  throw new Error(`kill test reached ${view.state} (accepts ${view.accepted_events.join(', ')}), which it does not drive`);
+}
+
+/**
+ * `iterations` sends, every 4th run to the end (the session keeps moving, and acknowledged sends
+ * must survive the kills after them), the others SIGKILLed at 0-150 ms; a check after each, and
+ * one last send that is not killed.
+ */
+async function killRun(iterations: number): Promise<KillRun> {
+  const project = await sessionProject();
+  const seed = Number(process.env.BATON_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const run: KillRun = {
+    project,
+    seed,
+    random: prng(seed),
+    iterations,
+    acknowledged: [],
+    ranActors: new Map(),
+    lastRevision: (await readState(project)).revision,
+    corruptions: [],
+    unexpected: [],
+    recoveries: [],
+    finalSend: null,
+    leftovers: [],
+    staleAsides: [],
+    counts: { kills: 0, completed: 0, completedDespiteKill: 0, killsInsideLock: 0, tempFilesLeft: 0, dirtyLeft: 0, uncommittedShown: 0, featureListAhead: 0, replayChecks: 0 },
+    dirtyBy: new Set(),
+    durations: [],
+  };
+  const unkilled = (i: number) => i % 4 === 3;
+  const readDisk = async () => (await project.readJson<{ features: FeatureOnDisk[] }>(FEATURES)).features;
+
+  let view = await checkAfterKill(run, 'after entry', null, true);
+  for (let i = 0; i < iterations && view !== null; i += 1) {
+    const disk = await readDisk();
+    // A figure for the report only: how often the file's open count differed from the session's tally.
+    const tally = (await readState(project)).snapshot.context.featureTally as { counts: { open: number } } | null;
+    if (disk.filter((feature) => feature.status !== 'tested' && feature.status !== 'completed').length !== tally?.counts.open) run.counts.featureListAhead += 1;
+
+    const event = chooseEvent(run.random, view, disk);
+    const delay = run.random() * 150;
+    const sent = await runCli(send(event.type, event.data), project.dir, unkilled(i) ? {} : { killAfterMs: delay });
+    if (sent.killed) {
+      run.counts.kills += 1;
+      const files = await progressFiles(project);
+      if (files.includes('.lock')) run.counts.killsInsideLock += 1;
+      run.counts.tempFilesLeft += files.filter((name) => name.endsWith('.tmp')).length;
+    } else if (sent.code === 0) {
+      run.counts.completed += 1;
+      if (!unkilled(i)) run.counts.completedDespiteKill += 1;
+      run.durations.push(sent.ms);
+      const out = JSON.parse(sent.stdout) as { revision: number };
+      run.acknowledged.push({ revision: out.revision, type: event.type, ...(event.data?.featureId ? { featureId: event.data.featureId } : {}) });
+    } else {
+      run.unexpected.push(`iteration ${i}: ${event.type} exited ${sent.code} (${sent.signal}): ${sent.stderr.trim()}`);
+    }
+
+    const label = `after iteration ${i} (${event.type} in ${view.state}, ${sent.killed ? `killed at ${delay.toFixed(0)} ms` : `exit ${sent.code}`})`;
+    const from = view.state;
+    view = await checkAfterKill(run, label, sent.killed ? { type: event.type, from, pid: sent.pid } : null, i % 10 === 9);
+    if (view?.dirty) {
+      // Only an actor-running change has a dirty phase; a send refuses it, `baton recover` repairs it.
+      run.counts.dirtyLeft += 1;
+      run.dirtyBy.add(`${event.type} in ${from} (${view.pending?.action})`);
+      const refused = await runCli(send('HEALTH_BROKEN'), project.dir);
+      const recovered = await runCli(['recover', '--json'], project.dir);
+      const reason = recovered.code === 0 ? ((JSON.parse(recovered.stdout) as { recovered: { reason: string } }).recovered.reason ?? null) : null;
+      view = await checkAfterKill(run, `after recover ${i}`, null, true);
+      run.recoveries.push({ label, sendExit: refused.code, recoverExit: recovered.code, recoverStderr: recovered.stderr, reason, dirtyAfter: view?.dirty });
+    }
+  }
+  if (view === null) return run; // status could not read the session: the corruptions say why
+
+  // One last command that is not killed cleans up what the killed ones left behind.
+  const lastEvent = chooseEvent(run.random, view, await readDisk());
+  const finalRun = await runCli(send(lastEvent.type, lastEvent.data), project.dir);
+  run.finalSend = { code: finalRun.code, stderr: finalRun.stderr };
+  await checkAfterKill(run, 'after the final send', null, true);
+  const files = await progressFiles(project);
+  run.leftovers = files.filter((name) => name.endsWith('.tmp') || name === '.lock');
+  // A process killed while breaking a stale lock leaves its `.lock.stale.<pid>` (gitignored, never read again).
+  run.staleAsides = files.filter((name) => name.startsWith('.lock.stale.'));
+  return run;
+}
+
+function reportKillRun(run: KillRun): void {
+  const { counts } = run;
+  const median = [...run.durations].sort((a, b) => a - b)[Math.floor(run.durations.length / 2)] ?? 0;
+  console.log(
+    `[kill test] seed ${run.seed}: ${run.iterations} sends, ${run.iterations - run.iterations / 4} with a SIGKILL at 0-150 ms: ${counts.kills} kills delivered ` +
+      `(${counts.killsInsideLock} while holding the lock, ${counts.tempFilesLeft} temp files left behind), ${counts.completedDespiteKill} finished before their kill; ` +
+      `${counts.completed} acknowledged (exit 0, median ${median.toFixed(0)} ms), ` +
+      `${counts.dirtyLeft} left dirty mid-actor (${[...run.dirtyBy].join(', ') || 'none'}; recovered), ${counts.uncommittedShown} times events.jsonl held an uncommitted line, ` +
+      `${counts.featureListAhead} times feature-list.json differed from state.json, ${counts.replayChecks} replay checks, ` +
+      `${run.staleAsides.length} .lock.stale.<pid> files left, ${run.corruptions.length} corruptions, final revision ${run.lastRevision}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
 
 describe('durability with the real CLI as separate processes', () => {
-  it('1. SIGKILL at random points of `baton send` never corrupts or loses acknowledged state', async () => {
-    const project = await sessionProject();
-    const seed = Number(process.env.BATON_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const random = prng(seed);
-    // Every 4th send runs to the end: the session keeps moving, and acknowledged sends must survive the kills after them.
-    const ITERATIONS = 100;
-    const unkilled = (i: number) => i % 4 === 3;
-    // Which changes ran invoked actors, learned from the log (entries with `results`): a change
-    // that completed without actors must never leave `dirty` when killed.
-    const ranActors = new Map<string, boolean>();
-    const changeKey = (type: string, from: string) => `${type} in ${from}`;
+  describe('1. SIGKILL at random points of `baton send` never corrupts or loses acknowledged state', () => {
+    let run: KillRun;
+    beforeAll(async () => {
+      run = await killRun(100);
+      reportKillRun(run);
+    }, 120_000);
 
-    const acknowledged: { revision: number; type: string; featureId?: string }[] = [];
-    const corruptions: string[] = [];
-    const unexpected: string[] = [];
-    let kills = 0;
-    let completed = 0;
-    let completedDespiteKill = 0;
-    let killsInsideLock = 0;
-    let tempFilesLeft = 0;
-    let dirtyLeft = 0;
-    const dirtyBy = new Set<string>();
-    let uncommittedShown = 0;
-    let featureListAhead = 0;
-    let replayChecks = 0;
-    let lastRevision = (await readState(project)).revision;
+    it('after every kill, status reads the session, state.json and the log agree, no revision goes back, and every acknowledged send is still there', () => {
+      expect(run.corruptions, run.corruptions.join('\n')).toEqual([]);
+    });
 
-    /** Everything a user could read after a kill; returns what `baton status` says, or null if it cannot. */
-    async function check(label: string, killed: { type: string; from: string; pid: number } | null, withReplay: boolean): Promise<StatusView | null> {
-      const problems: string[] = [];
-      const status = await runCli(['status', '--json'], project.dir);
-      const view = status.code === 0 ? (JSON.parse(status.stdout) as StatusView) : null;
-      if (!view) problems.push(`baton status exited ${status.code}: ${status.stderr.trim()}`);
-      let raw: StateJson | null = null;
-      try {
-        raw = parseState(await project.read(STATE));
-      } catch (error) {
-        problems.push(`state.json is not JSON: ${(error as Error).message}`);
+    it('a send that was not killed exits 0', () => {
+      expect(run.unexpected, run.unexpected.join('\n')).toEqual([]);
+    });
+
+    it('a session a kill left dirty mid-actor refuses the next send (exit 3), and `baton recover` repairs it as "interrupted"', () => {
+      for (const recovery of run.recoveries) {
+        expect(recovery.sendExit, `${recovery.label}: a send on an interrupted session is refused`).toBe(3);
+        expect(recovery.recoverExit, `${recovery.label}: ${recovery.recoverStderr}`).toBe(0);
+        expect(recovery.reason, recovery.label).toBe('interrupted');
+        expect(recovery.dirtyAfter, recovery.label).toBe(false);
       }
-      if (view && raw) {
-        if (raw.revision !== view.revision) problems.push(`state.json revision ${raw.revision} but status says ${view.revision}`);
-        if (view.revision < lastRevision) problems.push(`revision went back from ${lastRevision} to ${view.revision}`);
-        lastRevision = Math.max(lastRevision, view.revision);
-        if (view.dirty) {
-          const byKilled = killed !== null && view.pending?.pid === killed.pid && Boolean(view.pending?.action);
-          if (!byKilled) problems.push(`state.json is dirty (${JSON.stringify(view.pending)}) but no process was killed while running an actor`);
-          else if (ranActors.get(changeKey(killed.type, killed.from)) === false) {
-            problems.push(`state.json left dirty (${view.pending?.action}) by ${changeKey(killed.type, killed.from)}, a change that runs no actor`);
-          }
-        }
+    });
 
-        const log = await readLog(projectPaths(project.dir));
-        const badProblems = log.problems.filter((problem) => !problem.includes('torn last line'));
-        if (badProblems.length) problems.push(`events.jsonl: ${badProblems.join('; ')}`);
-        const committed = log.entries.filter((entry) => entry.revision <= view.revision);
-        const uncommitted = log.entries.filter((entry) => entry.revision > view.revision);
-        if (uncommitted.length) uncommittedShown += 1;
-        const revisions = committed.map((entry) => entry.revision);
-        if (revisions.join(',') !== Array.from({ length: view.revision }, (_, i) => i + 1).join(',')) {
-          problems.push(`committed log revisions are [${revisions.join(',')}], expected 1..${view.revision}`);
-        }
-        if (uncommitted.length > 1 || (uncommitted[0] && uncommitted[0].revision !== view.revision + 1)) {
-          problems.push(`uncommitted log lines: ${uncommitted.map((entry) => entry.revision).join(',')}`);
-        }
-        for (const entry of committed) {
-          if (!entry.event.type.startsWith('baton.') && entry.event.type !== 'SESSION_ENTRY') {
-            const key = changeKey(entry.event.type, entry.from);
-            ranActors.set(key, ranActors.get(key) === true || Boolean(entry.results?.length));
-          }
-        }
-        for (const ack of acknowledged) {
-          const entry = log.entries.find((candidate) => candidate.revision === ack.revision);
-          if (!entry || entry.event.type !== ack.type || entry.event.featureId !== ack.featureId) problems.push(`acknowledged ${ack.type} at revision ${ack.revision} is not in events.jsonl`);
-          if (view.revision < ack.revision) problems.push(`acknowledged revision ${ack.revision} is above state.json's ${view.revision}`);
-        }
-        if (withReplay) {
-          // The committed log alone rebuilds the committed snapshot (replay never runs actors).
-          replayChecks += 1;
-          const replayed = await runCli(['replay', '--to', String(view.revision), '--json'], project.dir);
-          if (replayed.code !== 0) problems.push(`baton replay --to ${view.revision} exited ${replayed.code}: ${replayed.stderr.trim()}`);
-          else if (!isDeepStrictEqual(JSON.parse(replayed.stdout).snapshot, raw.snapshot)) problems.push(`replay --to ${view.revision} differs from state.json's snapshot`);
-        }
-      }
-      // The other files baton replaces atomically must be whole too.
-      for (const file of ['state.json.bak', 'checkpoint.json', 'feature-list.json']) {
-        const text = await fs.readFile(project.file(`${PROGRESS}/${file}`), 'utf8').catch(() => null);
-        if (text === null) continue;
-        try {
-          const value = JSON.parse(text);
-          const whole =
-            file === 'feature-list.json'
-              ? Array.isArray(value.features) && value.features.length === FEATURE_IDS.length
-              : Number.isInteger(value.revision) && value.revision <= lastRevision;
-          if (!whole) problems.push(`${file} is not a whole ${file}`);
-        } catch (error) {
-          problems.push(`${file} is not JSON: ${(error as Error).message}`);
-        }
-      }
-      if (problems.length) corruptions.push(`${label}: ${problems.join(' | ')}`);
-      return view;
-    }
+    it('one send that is not killed cleans up after the killed ones: no temp file or lock is left', () => {
+      expect(run.finalSend, 'the loop ended early: status could not read the session').not.toBeNull();
+      expect(run.finalSend!.code, run.finalSend!.stderr).toBe(0);
+      expect(run.leftovers).toEqual([]);
+    });
 
-    /** An event the session accepts now, without running an actor where possible. */
-    function chooseEvent(view: StatusView, disk: FeatureOnDisk[]): { type: string; data?: { featureId?: string; reason?: string } } {
-      const roll = random();
-      const accepts = (type: string) => view.accepted_events.includes(type);
-      const open = disk.filter((feature) => feature.status !== 'tested' && feature.status !== 'completed');
-      if (view.state === 'IMPLEMENT' && open.length > 0) {
-        const feature = open[Math.floor(random() * open.length)]!;
-        if (roll < 0.45 && accepts('FEATURE_STARTED')) return { type: 'FEATURE_STARTED', data: { featureId: feature.id } };
-        if (roll < 0.92 && accepts('FEATURE_IMPLEMENTED')) return { type: 'FEATURE_IMPLEMENTED', data: { featureId: feature.id } };
-      }
-      if (view.state === 'TEST') {
-        const underTest = disk.find((feature) => feature.id === view.current_feature)?.status === 'implemented';
-        if (underTest && roll < 0.9 && accepts('TESTS_FAILED')) return { type: 'TESTS_FAILED', data: { featureId: view.current_feature!, reason: 'kill test' } };
-      }
-      if (view.state === 'FIX_BROKEN' && accepts('HEALTH_FIXED')) return { type: 'HEALTH_FIXED' };
-      if (view.state !== 'FIX_BROKEN' && accepts('HEALTH_BROKEN')) return { type: 'HEALTH_BROKEN', data: { reason: 'kill test' } };
-      throw new Error(`kill test reached ${view.state} (accepts ${view.accepted_events.join(', ')}), which it does not drive`);
-    }
-
-    const readDisk = async () => (await project.readJson<{ features: FeatureOnDisk[] }>(FEATURES)).features;
-    const durations: number[] = [];
-    let view = await check('after entry', null, true);
-    for (let i = 0; i < ITERATIONS; i += 1) {
-      expect(view, corruptions.join('\n')).not.toBeNull();
-      const disk = await readDisk();
-      const tally = (await readState(project)).snapshot.context.featureTally as { counts: { open: number } } | null;
-      if (disk.filter((feature) => feature.status !== 'tested' && feature.status !== 'completed').length !== tally?.counts.open) featureListAhead += 1;
-
-      const event = chooseEvent(view!, disk);
-      const delay = random() * 150;
-      const run = await runCli(send(event.type, event.data), project.dir, unkilled(i) ? {} : { killAfterMs: delay });
-      if (run.killed) {
-        kills += 1;
-        const files = await progressFiles(project);
-        if (files.includes('.lock')) killsInsideLock += 1;
-        tempFilesLeft += files.filter((name) => name.endsWith('.tmp')).length;
-      } else if (run.code === 0) {
-        completed += 1;
-        if (!unkilled(i)) completedDespiteKill += 1;
-        durations.push(run.ms);
-        const out = JSON.parse(run.stdout) as { revision: number };
-        acknowledged.push({ revision: out.revision, type: event.type, ...(event.data?.featureId ? { featureId: event.data.featureId } : {}) });
-      } else {
-        unexpected.push(`iteration ${i}: ${event.type} exited ${run.code} (${run.signal}): ${run.stderr.trim()}`);
-      }
-
-      const label = `after iteration ${i} (${event.type} in ${view!.state}, ${run.killed ? `killed at ${delay.toFixed(0)} ms` : `exit ${run.code}`})`;
-      const from = view!.state;
-      view = await check(label, run.killed ? { type: event.type, from, pid: run.pid } : null, i % 10 === 9);
-      if (view?.dirty) {
-        // Only an actor-running change has a dirty phase; a send refuses it, `baton recover` repairs it.
-        dirtyLeft += 1;
-        dirtyBy.add(`${event.type} in ${from} (${view.pending?.action})`);
-        const refused = await runCli(send('HEALTH_BROKEN'), project.dir);
-        expect(refused.code, 'a send on an interrupted session is refused').toBe(3);
-        const recovered = await runCli(['recover', '--json'], project.dir);
-        expect(recovered.code, recovered.stderr).toBe(0);
-        expect(JSON.parse(recovered.stdout).recovered.reason).toBe('interrupted');
-        view = await check(`after recover ${i}`, null, true);
-        expect(view?.dirty).toBe(false);
-      }
-    }
-
-    // One last command that is not killed cleans up what the killed ones left behind.
-    const lastEvent = chooseEvent(view!, await readDisk());
-    const finalRun = await runCli(send(lastEvent.type, lastEvent.data), project.dir);
-    expect(finalRun.code, finalRun.stderr).toBe(0);
-    await check('after the final send', null, true);
-    const files = await progressFiles(project);
-    const leftovers = files.filter((name) => name.endsWith('.tmp') || name === '.lock');
-    // A process killed while breaking a stale lock leaves its `.lock.stale.<pid>` (gitignored, never read again).
-    const staleAsides = files.filter((name) => name.startsWith('.lock.stale.'));
-
-    const median = durations.sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
-    console.log(
-      `[kill test] seed ${seed}: ${ITERATIONS} sends, ${ITERATIONS - ITERATIONS / 4} with a SIGKILL at 0-150 ms: ${kills} kills delivered ` +
-        `(${killsInsideLock} while holding the lock, ${tempFilesLeft} temp files left behind), ${completedDespiteKill} finished before their kill; ` +
-        `${completed} acknowledged (exit 0, median ${median.toFixed(0)} ms), ` +
-        `${dirtyLeft} left dirty mid-actor (${[...dirtyBy].join(', ') || 'none'}; recovered), ${uncommittedShown} times events.jsonl held an uncommitted line, ` +
-        `${featureListAhead} times feature-list.json differed from state.json, ${replayChecks} replay checks, ` +
-        `${staleAsides.length} .lock.stale.<pid> files left, ${corruptions.length} corruptions, final revision ${lastRevision}`,
-    );
-    expect(corruptions, corruptions.join('\n')).toEqual([]);
-    expect(unexpected, unexpected.join('\n')).toEqual([]);
-    expect(leftovers).toEqual([]);
-    expect(kills).toBeGreaterThanOrEqual(30);
-  }, 120_000);
+    it('the kills were real: at least 30 sends were SIGKILLed while running', () => {
+      expect(run.counts.kills).toBeGreaterThanOrEqual(30);
+    });
+  });
 
   it('2. 4 processes x 15 sends at once: no lost update, revisions contiguous', async () => {
     const project = await sessionProject();
