@@ -5,6 +5,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../services/config.js';
+import { projectPaths } from '../services/paths.js';
+import { grantTrust } from '../services/trust.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'baton.js');
@@ -77,6 +80,8 @@ export interface CliResult {
 
 /** The tests' own trust store, so they never read or write the user's ~/.config/baton. */
 export const TEST_CONFIG_HOME = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-config-'));
+// What runs in this process (configure's trust) uses it too, never the user's own.
+process.env.XDG_CONFIG_HOME = TEST_CONFIG_HOME;
 
 export async function baton(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, ...args], {
@@ -95,11 +100,15 @@ export async function baton(args: string[], options: { cwd: string; env?: Record
   };
 }
 
-/** Writes project.json and trusts it, as a user would after reading it. */
+/**
+ * Writes project.json and trusts it, as a user would after reading it: with what `baton trust`
+ * runs (loadConfig, grantTrust), in this process, into the tests' own trust store. The command
+ * itself has its own tests (actors, loss-free, output); here it would be one more process per test.
+ */
 export async function configure(project: Project, config: object): Promise<void> {
   await project.write('.claude/config/project.json', config);
-  const trusted = await baton(['trust'], { cwd: project.dir });
-  if (trusted.exitCode !== 0) throw new Error(`baton trust failed: ${trusted.stderr}`);
+  const paths = projectPaths(project.dir);
+  await grantTrust(paths, await loadConfig(paths));
 }
 
 export function features(...entries: [id: string, status: string][]) {
