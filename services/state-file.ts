@@ -110,7 +110,9 @@ export function validateSnapshot(snapshot: PersistedSnapshot): string | null {
 
 /** A persisted snapshot for a state, as the machine would have it (used to upgrade spec-format files). */
 export function snapshotForState(state: TopState, health: HealthStatusValue): PersistedSnapshot {
-  const value = state === 'START' ? { START: 'awaitingEntry' } : state === 'FIX_BROKEN' ? { FIX_BROKEN: 'awaitingFix' } : state;
+  // Each state's resting leaf: TEST waits for a result, it does not start a test run.
+  const resting: Partial<Record<TopState, object>> = { START: { START: 'awaitingEntry' }, TEST: { TEST: 'awaitingResults' }, FIX_BROKEN: { FIX_BROKEN: 'awaitingFix' } };
+  const value = resting[state] ?? state;
   const context = {
     ...initialContext(),
     health: health === 'UNKNOWN' ? null : { status: health, source: 'reported', detail: 'from a state.json without a snapshot' },
