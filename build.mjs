@@ -15,20 +15,23 @@ const shared = {
   logLevel: 'warning',
   define: { BATON_VERSION: JSON.stringify(version) },
 };
-// The hooks that run on every tool call: one self-contained file, loaded before anything else,
-// and one chunk it loads only when the gate reads a Bash command (services/gate-bash.ts).
-await build({ ...shared, entryPoints: { 'hook-fast': 'cli/hook-fast.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/fast-[name]-[hash]' });
+// The executable (CommonJS: it starts sooner than an ES module main) and the hooks that run on
+// every tool call, one self-contained CommonJS file it requires before anything else loads.
+await build({ ...shared, format: 'cjs', entryPoints: { baton: 'cli/main.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'dist', external: ['./hook-fast.cjs', './cli.js'], supported: { 'dynamic-import': true } });
+await build({ ...shared, format: 'cjs', entryPoints: { 'hook-fast': 'cli/hook-fast.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'dist' });
+// The full command line, split per command so each loads only what it uses.
 await build({
   ...shared,
-  entryPoints: { baton: 'cli/main.ts' },
+  entryPoints: { cli: 'cli/cli.ts' },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  // main.ts imports it by this path; it is the file built above.
-  external: ['./hook-fast.js'],
   // CommonJS dependencies (simple-git) call require() for Node built-ins.
   banner: { js: "import { createRequire as __batonRequire } from 'node:module'; const require = __batonRequire(import.meta.url);" },
 });
+// The path hooks installed by an earlier baton run (`node dist/baton.js hook ...`): the same executable.
+writeFileSync('dist/baton.js', "#!/usr/bin/env node\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./baton.cjs');\n");
+chmodSync('dist/baton.cjs', 0o755);
 chmodSync('dist/baton.js', 0o755);
 // Written last: a dist/ without it was cut off mid-build (test/global-setup.ts rebuilds it).
 writeFileSync('dist/.built', `${new Date().toISOString()}\n`);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > -1 ? Number(process.argv[runsArg + 1]) : 15;
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'baton.js');
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'baton.cjs');
 
 function makeProject(featureCount) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));

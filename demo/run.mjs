@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'baton.js');
+const cli = path.join(here, '..', 'dist', 'baton.cjs');
 const project = mkdtempSync(path.join(os.tmpdir(), 'baton-demo-'));
 cpSync(path.join(here, 'project'), project, { recursive: true });
 

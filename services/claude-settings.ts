@@ -29,7 +29,7 @@ export const BATON_HOOKS: { event: HookEventName; matcher?: string; timeout: num
   { event: 'SessionEnd', timeout: 30 },
 ];
 
-const OURS = /baton(?:\.js)?["']?\s+(?:hook\s+\w+|statusline)\b/;
+const OURS = /baton(?:\.c?js)?["']?\s+(?:hook\s+\w+|statusline)\b/;
 
 export function isBatonCommand(command: unknown): boolean {
   return typeof command === 'string' && OURS.test(command);

@@ -347,7 +347,7 @@ describe("the README's session walkthrough", () => {
 
   async function runAsWritten(project: Project, withTests: boolean) {
     const bin = await fs.mkdtemp(path.join(project.dir, '..', 'baton-bin-'));
-    await fs.writeFile(path.join(bin, 'baton'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(import.meta.dirname, '..', 'dist', 'baton.js')}" "$@"\n`, { mode: 0o755 });
+    await fs.writeFile(path.join(bin, 'baton'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(import.meta.dirname, '..', 'dist', 'baton.cjs')}" "$@"\n`, { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, NO_COLOR: '1', XDG_CONFIG_HOME: (await import('./helpers.js')).TEST_CONFIG_HOME, BATON_TRUST: '', CLAUDE_PROJECT_DIR: '' };
     const ran: string[] = [];
     for (const block of await walkthrough()) {

@@ -10,7 +10,7 @@ import { projectPaths } from '../services/paths.js';
 import { grantTrust } from '../services/trust.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = path.join(REPO_ROOT, 'dist', 'baton.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'baton.cjs');
 
 export interface Project {
   dir: string;

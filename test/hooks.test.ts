@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PostToolUseHookInput, PreCompactHookInput, PreToolUseHookInput, SessionStartHookInput, StopHookInput } from '@anthropic-ai/claude-agent-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baton, configure, features, makeProject, type Project } from './helpers.js';
+import { baton, CLI, configure, features, makeProject, type Project } from './helpers.js';
 
 const base = (project: Project, sessionId = 'session-1') => ({
   session_id: sessionId,
@@ -259,14 +259,28 @@ describe('baton hooks install', () => {
     expect(settings.hooks.PreToolUse[0].matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
     for (const groups of Object.values(settings.hooks) as { matcher?: unknown; hooks: { command: string }[] }[][]) {
       expect(['string', 'undefined']).toContain(typeof groups[0]!.matcher);
-      expect(groups[0]!.hooks[0]!.command).toMatch(/^"\/.*node[^"]*" "\/.*dist\/baton\.js" hook \w+$/);
+      expect(groups[0]!.hooks[0]!.command).toMatch(/^"\/.*node[^"]*" "\/.*dist\/baton\.cjs" hook \w+$/);
     }
-    expect(settings.statusLine.command).toMatch(/baton\.js" statusline$/);
+    expect(settings.statusLine.command).toMatch(/baton\.cjs" statusline$/);
     // The installed command runs from anywhere.
     const command = settings.hooks.PreToolUse[0].hooks[0].command as string;
     const { execaCommand } = await import('execa');
     const run = await execaCommand(command, { cwd: '/', shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
     expect(run.exitCode).toBe(0);
+  });
+
+  it('hooks installed by an earlier baton (`node dist/baton.js hook ...`) still run, and a new install replaces them', async () => {
+    const project = await makeProject();
+    const old = `"${process.execPath}" "${path.join(path.dirname(CLI), 'baton.js')}"`;
+    await project.write('.claude/settings.json', { hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: `${old} hook PreToolUse` }] }] }, statusLine: { type: 'command', command: `${old} statusline` } });
+    const { execaCommand } = await import('execa');
+    const run = await execaCommand(`${old} hook PreToolUse`, { shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
+    expect(run.exitCode).toBe(0);
+    await baton(['hooks', 'install'], { cwd: project.dir });
+    const settings = await project.readJson('.claude/settings.json');
+    expect(settings.hooks.PreToolUse).toHaveLength(1);
+    expect(settings.hooks.PreToolUse[0].hooks[0].command).toMatch(/baton\.cjs" hook PreToolUse$/);
+    expect(settings.statusLine.command).toMatch(/baton\.cjs" statusline$/);
   });
 
   it("into settings with the user's own hooks and keys, twice: theirs are kept, ours are not duplicated; uninstall takes only ours", async () => {
