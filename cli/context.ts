@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BatonError, EXIT, UsageError } from '../services/errors.js';
 import { projectPaths, type ProjectPaths } from '../services/paths.js';
 import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project-root.js';
-import type { Runtime } from '../services/session.js';
+import type { ProjectRuntime, Runtime } from '../services/session.js';
 import type { TrustDecision } from '../services/trust.js';
 import type { StdinRead } from './stdin.js';
 
@@ -38,6 +38,12 @@ export function refuseOutsideProject(projectDir: string): void {
 }
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
+/** The project's paths, config and clock: enough for commands that run no actor (status, checkpoint, recover). */
+export async function openProject(context: CommandContext): Promise<ProjectRuntime> {
+  const { loadConfig } = await import('../services/config.js');
+  return { paths: context.paths, config: await loadConfig(context.paths), now: () => new Date() };
+}
+
 export async function openRuntime(context: CommandContext): Promise<Runtime & { trust: TrustDecision }> {
   const [{ loadConfig }, { worldActors }, { decideTrust }, { configuredGlobs }] = await Promise.all([
     import('../services/config.js'),

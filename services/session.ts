@@ -52,6 +52,9 @@ import {
  */
 export type WorldActors = Omit<ActorWorks, 'loadFeatures'>;
 
+/** What the state's own upkeep needs (loading, recovery, checkpoints): no actor runs. */
+export type ProjectRuntime = Pick<Runtime, 'paths' | 'config' | 'now'>;
+
 export interface Runtime {
   paths: ProjectPaths;
   config: ResolvedConfig;
@@ -139,7 +142,7 @@ interface Base {
  * The state a change starts from, under the lock. Upgrades old formats; for entry and
  * recover it also repairs an interrupted, unreadable or missing state, recording what it did.
  */
-async function loadBase(runtime: Runtime, mode: Mode): Promise<Base> {
+async function loadBase(runtime: ProjectRuntime, mode: Mode): Promise<Base> {
   const { paths } = runtime;
   const now = runtime.now();
   if (mode !== 'send') await keepBadSourcesAside(paths, now);
@@ -157,7 +160,7 @@ async function loadBase(runtime: Runtime, mode: Mode): Promise<Base> {
 }
 
 /** A state.json in an older format, rewritten in the current one (logged as baton.migrated). */
-async function upgrade(runtime: Runtime, state: StateFile, migratedFrom: string | undefined): Promise<{ state: StateFile; warnings: string[] }> {
+async function upgrade(runtime: ProjectRuntime, state: StateFile, migratedFrom: string | undefined): Promise<{ state: StateFile; warnings: string[] }> {
   if (!migratedFrom) return { state, warnings: [] };
   const { paths } = runtime;
   const upgraded = { ...state, revision: lastLoggedRevision(paths) + 1 };
@@ -166,7 +169,7 @@ async function upgrade(runtime: Runtime, state: StateFile, migratedFrom: string 
 }
 
 /** A readable state: used as it is, unless a side effect was interrupted (dirty), which entry and recover repair. */
-async function settle(runtime: Runtime, mode: Mode, state: StateFile, warnings: string[]): Promise<Base> {
+async function settle(runtime: ProjectRuntime, mode: Mode, state: StateFile, warnings: string[]): Promise<Base> {
   if (!state.dirty) return { state, recovery: null, warnings };
   const { paths } = runtime;
   const pending = state.pending;
@@ -207,7 +210,7 @@ async function settle(runtime: Runtime, mode: Mode, state: StateFile, warnings: 
  * No state.json. A new project starts fresh; but when the backup, checkpoint or log show an
  * earlier runtime, starting over would throw its record away: restore it instead.
  */
-async function restoreMissing(runtime: Runtime, mode: Mode): Promise<Base> {
+async function restoreMissing(runtime: ProjectRuntime, mode: Mode): Promise<Base> {
   const { paths } = runtime;
   const sources = findSources(paths, runtime.now());
   const known = highestRevision(sources);
@@ -226,7 +229,7 @@ async function restoreMissing(runtime: Runtime, mode: Mode): Promise<Base> {
  * entry that was never a state file (a link, a folder, a FIFO: a clone's doing) is set aside
  * and the session starts fresh.
  */
-async function restoreUnreadable(runtime: Runtime, mode: Mode, problem: FileProblem, badEntry: boolean): Promise<Base> {
+async function restoreUnreadable(runtime: ProjectRuntime, mode: Mode, problem: FileProblem, badEntry: boolean): Promise<Base> {
   const { paths } = runtime;
   if (problem.location === 'schema_version') {
     // Written by a newer baton: restoring an older backup would be a silent downgrade.
@@ -257,7 +260,7 @@ function describeSourceProblems(sources: Sources): string {
 
 /** Restores the best source as a new revision above every known one, logged with what was done. */
 async function restore(
-  runtime: Runtime,
+  runtime: ProjectRuntime,
   sources: Sources,
   how: { reason: 'unreadable' | 'missing'; detail: string; logged: string; moveAside?: boolean; fail: () => Error },
 ): Promise<Base> {
@@ -584,7 +587,7 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
 }
 
 /** Writes checkpoint.json when the session moved to another state, or the last checkpoint is older than the interval. */
-async function saveCheckpointIfDueAfter(runtime: Runtime, state: StateFile, stateChanged: boolean): Promise<void> {
+async function saveCheckpointIfDueAfter(runtime: ProjectRuntime, state: StateFile, stateChanged: boolean): Promise<void> {
   if (state.dirty) return;
   if (stateChanged || (await checkpointIsDue(runtime.paths, runtime.config.checkpointIntervalSeconds, runtime.now()))) {
     await writeCheckpointFile(runtime.paths, state, runtime.now());
@@ -592,7 +595,7 @@ async function saveCheckpointIfDueAfter(runtime: Runtime, state: StateFile, stat
 }
 
 /** Auto-save for commands that change nothing (status): a checkpoint of the validated, settled state when one is due. */
-export async function autoCheckpoint(runtime: Runtime): Promise<boolean> {
+export async function autoCheckpoint(runtime: ProjectRuntime): Promise<boolean> {
   return saveCheckpointIfDue(runtime.paths, runtime.config.checkpointIntervalSeconds, runtime.now(), async () => {
     const read = await readStateFile(runtime.paths, runtime.now());
     return read.kind === 'ok' && !read.state.dirty && !read.migratedFrom ? read.state : null;
@@ -600,7 +603,7 @@ export async function autoCheckpoint(runtime: Runtime): Promise<boolean> {
 }
 
 /** `baton recover`: repairs an interrupted or unreadable state now, without running the entry protocol. */
-export async function recoverNow(runtime: Runtime): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
+export async function recoverNow(runtime: ProjectRuntime): Promise<{ state: StateFile | null; recovery: Recovery | null; warnings: string[] }> {
   if (inspectOwn(runtime.paths, runtime.paths.progressDir, 'dir').kind === 'missing') return { state: null, recovery: null, warnings: [] };
   const lock = await acquireLock(runtime.paths);
   try {
@@ -612,7 +615,7 @@ export async function recoverNow(runtime: Runtime): Promise<{ state: StateFile |
 }
 
 /** `baton checkpoint`: a checkpoint of the current settled state, on demand. */
-export async function checkpointNow(runtime: Runtime): Promise<{ checkpoint_at: string; revision: number; state: string }> {
+export async function checkpointNow(runtime: ProjectRuntime): Promise<{ checkpoint_at: string; revision: number; state: string }> {
   refuseWithoutSession(runtime.paths);
   const lock = await acquireLock(runtime.paths);
   try {

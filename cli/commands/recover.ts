@@ -1,9 +1,9 @@
 import { recoverNow } from '../../services/session.js';
-import { openRuntime, type CommandContext } from '../context.js';
+import { openProject, type CommandContext } from '../context.js';
 import { paint, printJson, println, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
-  const outcome = await recoverNow(await openRuntime(context));
+  const outcome = await recoverNow(await openProject(context));
   for (const warning of outcome.warnings) warn(warning);
   if (context.json) {
     printJson({ recovered: outcome.recovery, state: outcome.state?.state ?? null, revision: outcome.state?.revision ?? null, warnings: outcome.warnings });

@@ -5,11 +5,11 @@ import { BadFileError, BatonError, EXIT, describeError } from '../../services/er
 import { loadFeatureList, toProgress } from '../../services/feature-list.js';
 import { autoCheckpoint } from '../../services/session.js';
 import { readStateFile } from '../../services/state-file.js';
-import { openRuntime, type CommandContext } from '../context.js';
+import { openProject, type CommandContext } from '../context.js';
 import { paint, printJson, printWrapped, warn } from '../output.js';
 
 export async function run(context: CommandContext): Promise<number> {
-  const runtime = await openRuntime(context);
+  const runtime = await openProject(context);
   const read = await readStateFile(context.paths, runtime.now());
   if (read.kind === 'missing') throw new BatonError(`no session in ${context.paths.root} yet`, EXIT.REFUSED, 'run `baton entry` first');
   if (read.kind === 'invalid') throw new BadFileError(read.problem.file, read.problem.problem, read.problem.location, 'run `baton entry` or `baton recover` to restore the last good state');
