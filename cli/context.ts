@@ -37,19 +37,19 @@ export function refuseOutsideProject(projectDir: string): void {
   );
 }
 
-/** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
 /** The project's paths, config and clock: enough for commands that run no actor (status, checkpoint, recover). */
 export async function openProject(context: CommandContext): Promise<ProjectRuntime> {
   const { loadConfig } = await import('../services/config.js');
   return { paths: context.paths, config: await loadConfig(context.paths), now: () => new Date() };
 }
 
+/** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
 export async function openRuntime(context: CommandContext): Promise<Runtime & { trust: TrustDecision }> {
-  const [{ loadConfig }, { worldActors }, { decideTrust }, { configuredGlobs }] = await Promise.all([
+  const [{ loadConfig }, { decideTrust }, { configuredGlobs }, { loadedOnFirstUse, WORLD_ACTOR_NAMES }] = await Promise.all([
     import('../services/config.js'),
-    import('../actors/index.js'),
     import('../services/trust.js'),
     import('../services/protected-paths.js'),
+    import('../machines/actors.js'),
   ]);
   const config = await loadConfig(context.paths);
   const trust = await decideTrust(context.paths, config);
@@ -57,7 +57,9 @@ export async function openRuntime(context: CommandContext): Promise<Runtime & { 
   // --inspect, --inspect-url URL or BATON_INSPECT: the live Stately inspector, loaded only when asked for.
   const wantsInspector = Boolean(context.options.inspect || context.options['inspect-url'] || process.env.BATON_INSPECT);
   const inspect = wantsInspector ? await (await import('../visualize/inspector.js')).inspectorFor(context.options) : undefined;
-  return { paths: context.paths, config, trust, protectedGlobs, actors: worldActors(context.paths, config, trust), now: () => new Date(), inspect };
+  // Most events run no actor: the world's modules load when the machine first invokes one.
+  const world = async () => (await import('../actors/index.js')).worldActors(context.paths, config, trust);
+  return { paths: context.paths, config, trust, protectedGlobs, actors: loadedOnFirstUse(WORLD_ACTOR_NAMES, world), now: () => new Date(), inspect };
 }
 
 export function withPaths(context: Omit<CommandContext, 'paths'>): CommandContext {

@@ -41,3 +41,13 @@ export function promiseActors(works: ActorWorks): ActorLogics {
     ACTOR_NAMES.map((name) => [name, fromPromise(({ input, signal }: { input: never; signal: AbortSignal }) => (works[name] as ActorWork<ActorName>)(input, signal))]),
   ) as unknown as ActorLogics;
 }
+
+/** The actors the world implements: all but the feature list's, which the session service reads itself. */
+export const WORLD_ACTOR_NAMES = ACTOR_NAMES.filter((name): name is Exclude<ActorName, 'loadFeatures'> => name !== 'loadFeatures');
+
+/** Works whose implementations are loaded on first use, once (the world's modules are heavy, and most events run no actor). */
+export function loadedOnFirstUse<K extends ActorName>(names: readonly K[], load: () => Promise<Pick<ActorWorks, K>>): Pick<ActorWorks, K> {
+  let loaded: Promise<Pick<ActorWorks, K>> | undefined;
+  const works = names.map((name) => [name, async (input: never, signal: AbortSignal) => ((await (loaded ??= load()))[name] as ActorWork<ActorName>)(input, signal)]);
+  return Object.fromEntries(works) as unknown as Pick<ActorWorks, K>;
+}
