@@ -165,10 +165,14 @@ describe('--inspect with no relay listening', () => {
       expect(entry.exitCode, entry.stderr).toBe(0);
       expect(entry.stdout).toContain('Next state: INIT');
       expect(entry.stderr).toContain(`baton: warning: BATON_INSPECT=${value} is not a ws:// or wss:// URL; going on without inspection`);
+      // status sends no event, so it opens no inspector: nothing to warn about, and it runs as usual.
       const status = await baton(['status', '--json'], { cwd: project.dir, env });
       expect(status.exitCode, status.stderr).toBe(0);
       expect(status.json().state).toBe('INIT');
-      expect(status.stderr).toContain('BATON_INSPECT');
+      const send = await baton(['send', 'HEALTH_BROKEN'], { cwd: project.dir, env });
+      expect(send.exitCode, send.stderr).toBe(0);
+      expect(send.stderr).toContain(`BATON_INSPECT=${value} is not a ws:// or wss:// URL`);
+      await baton(['entry', '--force'], { cwd: project.dir });
     }
   });
 
