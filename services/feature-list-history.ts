@@ -77,7 +77,12 @@ export function readListCopy(paths: ProjectPaths, key: string): ListRead {
   if (read.kind === 'missing') return { kind: 'unknown', problem: `${displayPath(paths, file)} is missing` };
   if (read.kind === 'bad') return { kind: 'unknown', problem: `${read.problem.file}: ${read.problem.problem}` };
   if (sha256(read.text) !== key) return { kind: 'unknown', problem: `${displayPath(paths, file)} does not hold the list it is named for (changed since it was written)` };
-  const value: unknown = JSON.parse(read.text);
+  let value: unknown;
+  try {
+    value = JSON.parse(read.text);
+  } catch {
+    value = undefined; // a file named for its own hash can still be a clone's, and not JSON
+  }
   return isProgressList(value) ? { kind: 'ok', features: value } : { kind: 'unknown', problem: `${displayPath(paths, file)} is not a feature list copy` };
 }
 
@@ -105,13 +110,22 @@ function follow(
       if (!entry.event.type.startsWith('baton.')) current = { kind: 'unknown', problem: `revision ${entry.revision} does not record the feature list (written by an older baton)` };
       continue;
     }
-    if (record.base) {
-      const copy = readListCopy(paths, record.base);
+    if (typeof record !== 'object' || record === null) {
+      current = { kind: 'unknown', problem: `revision ${entry.revision} records the feature list in a form baton does not write` };
+      continue;
+    }
+    if (record.base !== undefined) {
+      const copy = readListCopy(paths, String(record.base));
       if (copy.kind === 'ok') onFound?.(entry, copy.features);
       current = copy.kind === 'ok' ? { kind: 'ok', features: copy.features && new Map(copy.features.map((feature) => [feature.id, feature])) } : copy;
     }
     if (current.kind !== 'ok' || !current.features) continue;
-    for (const moved of record.changed ?? []) if (current.features.has(moved.id)) current.features.set(moved.id, moved);
+    const changed: unknown = record.changed ?? [];
+    if (!isProgressList(changed)) {
+      current = { kind: 'unknown', problem: `revision ${entry.revision} records moves baton does not write` };
+      continue;
+    }
+    for (const moved of changed ?? []) if (current.features.has(moved.id)) current.features.set(moved.id, moved);
   }
   return current;
 }

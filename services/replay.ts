@@ -37,7 +37,8 @@ interface Run {
  */
 function withTally(event: LoggedEvent): SessionEvent {
   const asTally = (features: unknown) => {
-    const list = Array.isArray(features) ? (features as FeatureProgress[]) : null;
+    const wellFormed = Array.isArray(features) && features.every((feature) => typeof feature?.id === 'string' && typeof feature.status === 'string');
+    const list = wellFormed ? (features as FeatureProgress[]) : null;
     return tallyFeatures(list, (list ?? []).map((feature) => feature.id));
   };
   if (event.type === 'FEATURES_SYNCED' && !('tally' in event)) return { type: 'FEATURES_SYNCED', tally: asTally(event.features) };

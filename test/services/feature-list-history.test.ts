@@ -53,6 +53,25 @@ describe('feature list history', () => {
     expect(readdirSync(paths.featureLists).some((name) => name.startsWith(`${key}.json.replaced-`))).toBe(true);
   });
 
+  it('a file named for the hash of its own text that is not a list (a clone can write one) is refused, not thrown on', async () => {
+    const paths = project();
+    const { sha256 } = await import('../../services/utils/hash.js');
+    mkdirSync(paths.featureLists, { recursive: true });
+    for (const text of ['{"not": json', '{"features": []}']) {
+      writeFileSync(path.join(paths.featureLists, `${sha256(text)}.json`), text);
+      expect(featureListAt(paths, [line(1, { base: sha256(text) })], 1)).toMatchObject({ kind: 'unknown', problem: expect.stringContaining('is not a feature list copy') });
+    }
+  });
+
+  it('records in a form baton does not write (a clone\'s log) make the list unknown, never an exception', async () => {
+    const paths = project();
+    const key = await saveListCopy(paths, [progress('a', 'pending')]);
+    for (const bad of [42, 'x', { changed: 7 }, { changed: [{ id: 3 }] }, { base: 12 }]) {
+      const log = [line(1, { base: key }), { ...line(2), features: bad as never }];
+      expect(featureListAt(paths, log, 2).kind).toBe('unknown');
+    }
+  });
+
   it('a line of an older baton (no record) makes the list unknown; a recovery line leaves it as it was', async () => {
     const paths = project();
     const key = await saveListCopy(paths, [progress('a', 'pending')]);
