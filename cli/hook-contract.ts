@@ -4,6 +4,7 @@
  * own HookInput types, so a field we read cannot silently change type.
  */
 import path from 'node:path';
+import type { HookEventName } from '../services/claude-settings.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 
 export interface HookInputBase {
@@ -41,8 +42,6 @@ export interface StopInput extends HookInputBase {
 
 export type HookInput = PreToolUseInput | PostToolUseInput | SessionStartInput | PreCompactInput | StopInput;
 
-export const HOOK_EVENTS = ['SessionStart', 'PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd'] as const;
-export type HookEventName = (typeof HOOK_EVENTS)[number];
 
 export class HookInputError extends Error {}
 

@@ -2,7 +2,10 @@
  * Merging baton's hooks into Claude Code's settings.json: the user's other hooks and keys
  * are kept, a second install changes nothing, uninstall removes only baton's entries.
  */
-import type { HookEventName } from '../cli/hook-contract.js';
+
+/** The hook events baton handles, as Claude Code names them. */
+export const HOOK_EVENTS = ['SessionStart', 'PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd'] as const;
+export type HookEventName = (typeof HOOK_EVENTS)[number];
 
 interface HookCommand {
   type: string;

@@ -5,7 +5,8 @@
  */
 import type { CommandContext } from '../context.js';
 import { FAST_HOOKS, hookFailure, hookProjectRoot, runFastHook } from '../hook-fast.js';
-import { checkHookInput, HOOK_EVENTS, HookInputError, payloadCwd, readHookJson, type HookEventName, type HookInput, type HookJson } from '../hook-contract.js';
+import { HOOK_EVENTS, type HookEventName } from '../../services/claude-settings.js';
+import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookInput, type HookJson } from '../hook-contract.js';
 import { projectPaths } from '../../services/paths.js';
 import { WHAT_MAKES_A_PROJECT } from '../../services/project-root.js';
 
