@@ -47,6 +47,6 @@ export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryR
   lines.push(`Skill to load: ${report.skill}`);
   if (report.warnings.length) lines.push(`Warnings:\n${report.warnings.slice(0, 5).map((warning) => `- ${warning}`).join('\n')}${report.warnings.length > 5 ? `\n- and ${report.warnings.length - 5} more (baton entry shows them all)` : ''}`);
   if (!report.trust.trusted) lines.push(report.trust.message);
-  lines.push('Report progress with baton: `baton features start ID`, `baton features done ID` (runs the tests), `baton send EVENT --data JSON`; `baton status` shows where things stand.');
+  lines.push('Report progress with baton: `baton features start ID`, `baton features implemented ID` (runs the tests), `baton send EVENT --data JSON`; `baton status` shows where things stand.');
   return lines.join('\n');
 }

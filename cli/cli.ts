@@ -133,7 +133,7 @@ const EXIT_MEANINGS: [code: number, meaning: string][] = [
   [EXIT.IO, 'the disk refused a write (full, I/O error, permissions); the previous files are intact'],
   [
     EXIT.CHECK_FAILED,
-    'the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\nFEATURE_IMPLEMENTED / features done / baton test whose tests fail or time out (back to IMPLEMENT)',
+    'the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\nFEATURE_IMPLEMENTED / features implemented / baton test whose tests fail or time out (back to IMPLEMENT)',
   ],
 ];
 

@@ -189,11 +189,12 @@ describe('baton send and features: a session through its states', () => {
     expect((await send(project, 'FEATURES_DEFINED')).json()).toMatchObject({ from: 'INIT', to: 'IMPLEMENT', revision: 2 });
     expect((await baton(['features', 'start', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ to: 'IMPLEMENT', current_feature: 'login' });
     expect((await project.readJson('.claude/progress/feature-list.json')).features[0].status).toBe('in_progress');
-    expect((await baton(['features', 'done', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ from: 'IMPLEMENT', to: 'TEST' });
+    expect((await baton(['features', 'implemented', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ from: 'IMPLEMENT', to: 'TEST' });
     expect((await send(project, 'TESTS_FAILED', { featureId: 'login', reason: 'two failing' })).json()).toMatchObject({ to: 'IMPLEMENT' });
     const afterFailure = (await project.readJson('.claude/progress/feature-list.json')).features[0];
     expect(afterFailure).toMatchObject({ id: 'login', status: 'in_progress', retries: 1, description: 'User can log in' });
-    await send(project, 'FEATURE_IMPLEMENTED', { featureId: 'login' });
+    // `features done`, the earlier name of `features implemented`, still works for scripts written for it.
+    expect((await baton(['features', 'done', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ from: 'IMPLEMENT', to: 'TEST', event: { type: 'FEATURE_IMPLEMENTED' } });
     expect((await send(project, 'TESTS_PASSED', { featureId: 'login' })).json()).toMatchObject({ from: 'TEST', to: 'IMPLEMENT' });
     await send(project, 'FEATURE_IMPLEMENTED', { featureId: 'user-can-log-out' });
     expect((await send(project, 'TESTS_PASSED', { featureId: 'user-can-log-out' })).json()).toMatchObject({ to: 'COMPLETE' });

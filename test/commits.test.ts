@@ -38,7 +38,7 @@ async function workingOn(project: Project, config: object, id = 'a', ...others: 
 }
 
 async function done(project: Project, id: string) {
-  const result = await baton(['features', 'done', id, '--json'], { cwd: project.dir, timeoutMs: 120_000 });
+  const result = await baton(['features', 'implemented', id, '--json'], { cwd: project.dir, timeoutMs: 120_000 });
   // Tests that fail or time out: the event ran, its check did not pass (exit 7).
   const failed = ['failed', 'timed_out'].includes(result.json().test_run?.outcome);
   expect(result.exitCode, result.stderr).toBe(failed ? 7 : 0);
@@ -72,7 +72,7 @@ describe('a feature commit holds the feature, not what the tools generated', () 
     const started = performance.now();
     const sent = await done(project, 'a');
     const ms = Math.round(performance.now() - started);
-    console.log(`features done with a 10,000-file node_modules (test_command true, commit included): ${ms} ms`);
+    console.log(`features implemented with a 10,000-file node_modules (test_command true, commit included): ${ms} ms`);
 
     expect(sent.commit).toMatchObject({ status: 'committed', featureId: 'a' });
     expect(await filesIn(project)).toEqual(['.claude/progress/.gitignore', FEATURES, '.env.example', 'src/login.js', 'test/login.test.js']);
@@ -143,7 +143,7 @@ describe('a feature commit holds the feature, not what the tools generated', () 
     const before = await commitCount(project);
 
     // The second rename onto state.json is the write that records the commit: it fails, as if killed there.
-    const crashed = await execa(process.execPath, ['--import', FAULT_PRELOAD, CLI, 'features', 'done', 'a'], {
+    const crashed = await execa(process.execPath, ['--import', FAULT_PRELOAD, CLI, 'features', 'implemented', 'a'], {
       cwd: project.dir,
       env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, BATON_TRUST: '', BATON_FAULT: 'rename:state.json:EIO:2' },
       reject: false,

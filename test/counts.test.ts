@@ -2,7 +2,7 @@
  * "Right under real use", counts and the truth of outputs, with the built CLI against real
  * repositories: one feature count in every view; a feature list changed while the tests run
  * is merged into the run's result; refusals that say what happened and create nothing; ids
- * for any script; `features done` whose tests fail; no false alarms.
+ * for any script; `features implemented` whose tests fail; no false alarms.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -96,7 +96,7 @@ describe('one count, everywhere', () => {
 describe('a feature list changed during a test run is merged into its result', () => {
   it('features added while the tests run are kept and counted: the run ends in IMPLEMENT and every view says 3 open', async () => {
     const project = await working({ test_command: 'sleep 2' }, ['done', 'tested'], ['f1', 'pending']);
-    const run = baton(['features', 'done', 'f1', '--json'], { cwd: project.dir });
+    const run = baton(['features', 'implemented', 'f1', '--json'], { cwd: project.dir });
     await until(() => isDirty(project), 'the test run to start');
     for (const id of ['f2', 'f3', 'f4']) await ok(project, ['features', 'add', `Feature ${id}`, '--id', id]);
     expect(await isDirty(project), 'the adds landed while the tests ran').toBe(true);
@@ -119,7 +119,7 @@ describe('a feature list changed during a test run is merged into its result', (
 
   it('a feature deleted while the tests run is not brought back; the run counts without it (COMPLETE)', async () => {
     const project = await working({ test_command: 'sleep 2' }, ['f1', 'pending'], ['gone', 'pending']);
-    const run = baton(['features', 'done', 'f1', '--json'], { cwd: project.dir });
+    const run = baton(['features', 'implemented', 'f1', '--json'], { cwd: project.dir });
     await until(() => isDirty(project), 'the test run to start');
     const list = await project.readJson(FEATURES);
     await project.write(FEATURES, { ...list, features: list.features.filter((feature: { id: string }) => feature.id !== 'gone') });
@@ -136,7 +136,7 @@ describe('a feature list changed during a test run is merged into its result', (
 describe('the feature under test deleted by hand', () => {
   it('the refusal says what happened instead of contradicting itself, and entry leaves TEST', async () => {
     const project = await working({}, ['f1', 'pending'], ['f2', 'pending']);
-    expect((await ok(project, ['features', 'done', 'f1', '--json'])).json()).toMatchObject({ state: 'TEST' });
+    expect((await ok(project, ['features', 'implemented', 'f1', '--json'])).json()).toMatchObject({ state: 'TEST' });
     const list = await project.readJson(FEATURES);
     await project.write(FEATURES, { ...list, features: list.features.filter((feature: { id: string }) => feature.id !== 'f1') });
     const before = await project.read(STATE);
@@ -201,10 +201,10 @@ describe('feature ids', () => {
   });
 });
 
-describe('features done whose tests fail', () => {
+describe('features implemented whose tests fail', () => {
   it('exits 7 and shows IMPLEMENT -> TEST -> IMPLEMENT with the result; --json and send say the same; history shows the detour', async () => {
     const project = await working({ test_command: 'echo "expected 2, got 3"; exit 1' }, ['f1', 'pending'], ['f2', 'pending']);
-    const failed = await baton(['features', 'done', 'f1'], { cwd: project.dir });
+    const failed = await baton(['features', 'implemented', 'f1'], { cwd: project.dir });
     expect(failed.exitCode).toBe(7);
     expect(failed.stdout).toMatch(/^FEATURE_IMPLEMENTED: IMPLEMENT -> TEST -> IMPLEMENT \(revision \d+\)$/m);
     expect(failed.stdout).toMatch(/^tests: failed \(test_command failed with exit code 1\); output: \/.+\.log$/m);
@@ -215,12 +215,12 @@ describe('features done whose tests fail', () => {
     expect(sent.json()).toMatchObject({ from: 'IMPLEMENT', to: 'IMPLEMENT', path: ['IMPLEMENT', 'TEST', 'IMPLEMENT'], test_run: { outcome: 'failed', reason: 'test_command failed with exit code 1', evidence: expect.stringMatching(/\.log$/) } });
 
     await configure(project, { test_command: 'true' });
-    const passed = await baton(['features', 'done', 'f1', '--json'], { cwd: project.dir });
+    const passed = await baton(['features', 'implemented', 'f1', '--json'], { cwd: project.dir });
     expect(passed.exitCode).toBe(0);
     expect(passed.json()).toMatchObject({ path: ['IMPLEMENT', 'TEST', 'IMPLEMENT'], test_run: { outcome: 'passed' } });
 
     await configure(project, { test_command: 'sleep 30', timeout_seconds: { full_test: 1 } });
-    const timedOut = await baton(['features', 'done', 'f2'], { cwd: project.dir });
+    const timedOut = await baton(['features', 'implemented', 'f2'], { cwd: project.dir });
     expect(timedOut.exitCode).toBe(7);
     expect(timedOut.stdout).toContain('FEATURE_IMPLEMENTED: IMPLEMENT -> TEST -> IMPLEMENT');
 
@@ -235,7 +235,7 @@ describe('features done whose tests fail', () => {
 
   it('the exit code help says what 7 now covers', async () => {
     const project = await makeProject();
-    expect((await ok(project, ['--help'])).stdout).toContain('7  the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\n     FEATURE_IMPLEMENTED / features done / baton test whose tests fail or time out (back to IMPLEMENT)');
+    expect((await ok(project, ['--help'])).stdout).toContain('7  the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\n     FEATURE_IMPLEMENTED / features implemented / baton test whose tests fail or time out (back to IMPLEMENT)');
   });
 });
 
@@ -299,7 +299,7 @@ describe('a refused command creates nothing on disk', () => {
     const refusals = [
       ['send', 'FEATURES_DEFINED'],
       ['features', 'start', 'f1'],
-      ['features', 'done', 'f1'],
+      ['features', 'implemented', 'f1'],
       ['test'],
       ['note', '--decision', 'x'],
       ['checkpoint'],
@@ -319,7 +319,7 @@ describe('a refused command creates nothing on disk', () => {
   it('in a session, for events the state does not accept', async () => {
     const project = await working({}, ['f1', 'pending']);
     const before = await tree(project);
-    for (const args of [['send', 'FEATURES_DEFINED'], ['send', 'TESTS_PASSED', '--data', '{"featureId":"f1"}'], ['features', 'start', 'nope'], ['features', 'done', 'nope'], ['test'], ['rollback', '--yes'], ['send', 'HEALTH_FIXED']]) {
+    for (const args of [['send', 'FEATURES_DEFINED'], ['send', 'TESTS_PASSED', '--data', '{"featureId":"f1"}'], ['features', 'start', 'nope'], ['features', 'implemented', 'nope'], ['test'], ['rollback', '--yes'], ['send', 'HEALTH_FIXED']]) {
       const refused = await baton(args, { cwd: project.dir });
       expect([args.join(' '), refused.exitCode]).toEqual([args.join(' '), 3]);
       expect([args.join(' '), await tree(project)]).toEqual([args.join(' '), before]);

@@ -164,7 +164,7 @@ describe('one metrics row per session', () => {
     await configure(project, { test_command: 'true' });
     await sessionStart(project, 's1');
     await baton(['features', 'start', 'a'], { cwd: project.dir });
-    expect((await baton(['features', 'done', 'a'], { cwd: project.dir })).exitCode).toBe(0);
+    expect((await baton(['features', 'implemented', 'a'], { cwd: project.dir })).exitCode).toBe(0);
     await stop(project, 's1');
     const first = await metricsRow(project, 's1');
     expect(first).toMatchObject({ features_completed: 1, health_checks_passed: 1 });
@@ -173,7 +173,7 @@ describe('one metrics row per session', () => {
     await stop(project, 's2');
     await sessionStart(project, 's1', 'resume');
     await baton(['features', 'start', 'b'], { cwd: project.dir });
-    await baton(['features', 'done', 'b'], { cwd: project.dir });
+    await baton(['features', 'implemented', 'b'], { cwd: project.dir });
     await stop(project, 's1');
     const resumed = await metricsRow(project, 's1');
     expect(resumed).toMatchObject({ started_at: first.started_at, features_completed: 2 });
@@ -252,7 +252,7 @@ describe('the summary says what the session did', () => {
     await project.write('import.json', features(['done-before', 'tested'], ['later', 'pending']));
     expect((await baton(['features', 'import', 'import.json'], { cwd: project.dir })).exitCode).toBe(0);
     await baton(['features', 'start', 'old'], { cwd: project.dir });
-    await baton(['features', 'done', 'old'], { cwd: project.dir });
+    await baton(['features', 'implemented', 'old'], { cwd: project.dir });
     await stop(project, 's2');
     expect(await metricsRow(project, 's2')).toMatchObject({ features_completed: 1 });
     const summary = await latestSummary(project);

@@ -363,8 +363,8 @@ describe('a whole session, as an agent drives it', () => {
     await project.write('src/login.js', 'export const login = () => true;\n');
     await hook(project, 'PostToolUse', { ...base(project), hook_event_name: 'PostToolUse', tool_name: 'Write', tool_input: { file_path: project.file('src/login.js') }, tool_response: {}, tool_use_id: 't' });
     await baton(['note', '--decision', 'login keeps no session state'], { cwd: project.dir });
-    expect((await baton(['features', 'done', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ to: 'IMPLEMENT', test_run: { outcome: 'passed' } });
-    await baton(['features', 'done', 'logout'], { cwd: project.dir });
+    expect((await baton(['features', 'implemented', 'login', '--json'], { cwd: project.dir })).json()).toMatchObject({ to: 'IMPLEMENT', test_run: { outcome: 'passed' } });
+    await baton(['features', 'implemented', 'logout'], { cwd: project.dir });
     expect((await baton(['status', '--json'], { cwd: project.dir })).json().state).toBe('COMPLETE');
     await baton(['note', '--blocker', 'logout needs a design review'], { cwd: project.dir });
     expect((await hook(project, 'Stop', { ...base(project), hook_event_name: 'Stop', stop_hook_active: false })).exitCode).toBe(0);

@@ -304,7 +304,7 @@ const STEPS: Step[] = [
   cli('features start', ['features', 'start', 'f1'], ['progress', 'config']),
   hook('PreToolUse', (dir) => ({ tool_name: 'Write', tool_input: { file_path: path.join(dir, 'src', 'app.js'), content: 'x' } })),
   hook('PostToolUse', (dir) => ({ tool_name: 'Write', tool_input: { file_path: path.join(dir, 'src', 'app.js'), content: 'x' }, tool_response: {} })),
-  cli('features done', ['features', 'done', 'f1'], ['progress', 'config']),
+  cli('features implemented', ['features', 'implemented', 'f1'], ['progress', 'config']),
   hook('PreCompact', () => ({ trigger: 'auto' })),
   cli('checkpoint', ['checkpoint'], ['progress', 'config']),
   cli('recover', ['recover'], ['progress', 'config']),

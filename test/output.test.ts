@@ -82,7 +82,7 @@ describe('an id that is not a valid id is a usage error naming the option and th
     const cases: [args: string[], names: string][] = [
       [['features', 'add', 'x', '--id', ' f1'], '--id: feature id " f1" is not valid'],
       [['features', 'start', ' f1'], 'features start: feature id " f1" is not valid'],
-      [['features', 'done', 'f1 '], 'features done: feature id "f1 " is not valid'],
+      [['features', 'implemented', 'f1 '], 'features implemented: feature id "f1 " is not valid'],
       [['send', 'FEATURE_STARTED', '--data', '{"featureId":" f1"}'], 'FEATURE_STARTED --data featureId: feature id " f1" is not valid'],
       [['send', 'TESTS_FAILED', '--data', '{"featureId":"f1;rm -rf","reason":"x"}'], 'TESTS_FAILED --data featureId: feature id "f1;rm -rf" is not valid'],
     ];
@@ -274,7 +274,7 @@ describe('tables and reports fit an 80-column terminal', () => {
     await ok(project, ['send', 'FEATURES_DEFINED']);
     await ok(project, ['features', 'start', 'login']);
     const reason = `the login form ${'does not validate the email address and '.repeat(4)}times out`;
-    await ok(project, ['features', 'done', 'login']);
+    await ok(project, ['features', 'implemented', 'login']);
     await ok(project, ['send', 'TESTS_FAILED', '--data', JSON.stringify({ featureId: 'login', reason })]);
     await ok(project, ['end']);
     // A session that went round many times: the metrics row's states.

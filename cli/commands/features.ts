@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
 import { parseUserEvent, sendAndReport } from '../send-event.js';
 
-const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | done ID | import FILE [--replace]';
+const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | implemented ID | import FILE [--replace]';
 
 export async function run(context: CommandContext): Promise<number> {
   const [action, ...args] = context.args;
@@ -19,12 +19,14 @@ export async function run(context: CommandContext): Promise<number> {
     case 'add':
       return add(context, args);
     case 'start':
+    case 'implemented':
+    // The earlier name of `implemented`: scripts and agents written for it keep working. "Done" is the count of tested features.
     case 'done': {
       const [id, ...extra] = args;
       if (!id || extra.length) throw new UsageError(`features ${action} takes one feature id`, `usage: ${USAGE}`);
       const problem = featureIdProblem(id);
       if (problem) throw new UsageError(`features ${action}: ${problem}`, 'the ids are in `baton features list`');
-      // `done` means "implemented, ready for its tests"; TESTS_PASSED marks it tested.
+      // Implemented means ready for its tests; TESTS_PASSED (or a passing run) marks it tested, which counts as done.
       const type = action === 'start' ? 'FEATURE_STARTED' : 'FEATURE_IMPLEMENTED';
       return sendAndReport(context, parseUserEvent(type, JSON.stringify({ featureId: id })));
     }
