@@ -1,15 +1,13 @@
 /** Reading feature-list.json: the one-pass check for complete lists, the schema for the rest, and the read kept while the file is unchanged. */
-import { mkdtempSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { renameSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { featureListSchema, readFeatureListFile, serializeFeatureList } from '../../services/feature-list.js';
-import { projectPaths } from '../../services/paths.js';
+import { useTempProject } from './temp-project.js';
+
+const temp = useTempProject('baton-list-');
 
 function projectWith(list: unknown) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-list-'));
-  mkdirSync(path.join(dir, '.claude', 'progress'), { recursive: true });
-  const paths = projectPaths(dir);
+  const { paths } = temp;
   const write = (value: unknown) => {
     // Replaced the way editors and baton do (a new file renamed over the old one).
     writeFileSync(`${paths.features}.new`, typeof value === 'string' ? value : JSON.stringify(value));

@@ -4,16 +4,15 @@
  * session's row goes on, and metrics.json on a real temp directory (one row per session, a
  * damaged file's whole rows kept and the file kept aside).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../services/event-log.js';
 import { metricsRow } from '../../services/handoff.js';
-import { projectPaths, type ProjectPaths } from '../../services/paths.js';
 import { newSessionRecord, readMetrics, upsertMetrics, type MetricsRow } from '../../services/session-record.js';
-import { takeNotices } from '../../services/storage/notices.js';
 import { entry } from './session-log.js';
+import { takeNotices } from '../../services/storage/notices.js';
+import { useTempProject } from './temp-project.js';
 
 type Facts = Parameters<typeof metricsRow>[0];
 
@@ -109,55 +108,47 @@ describe('metricsRow', () => {
 });
 
 describe('metrics.json on disk', () => {
-  let base: string;
-  let paths: ProjectPaths;
+  const temp = useTempProject('baton-metrics-');
   const row = (session_id: string, retries = 0): MetricsRow => ({ ...metricsRow(facts([]), 'handoff'), session_id, retries });
 
-  beforeEach(() => {
-    base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-metrics-')));
-    mkdirSync(path.join(base, '.claude', 'progress'), { recursive: true });
-    paths = projectPaths(base);
-    takeNotices();
-  });
-  afterEach(() => rmSync(base, { recursive: true, force: true }));
 
   it('one row per session, in the order they started: a second handoff replaces its row where it is', async () => {
-    await upsertMetrics(paths, row('s-1'));
-    await upsertMetrics(paths, row('s-2'));
-    await upsertMetrics(paths, row('s-1', 7));
-    const onDisk = JSON.parse(readFileSync(paths.metrics, 'utf8')) as { sessions: MetricsRow[] };
+    await upsertMetrics(temp.paths, row('s-1'));
+    await upsertMetrics(temp.paths, row('s-2'));
+    await upsertMetrics(temp.paths, row('s-1', 7));
+    const onDisk = JSON.parse(readFileSync(temp.paths.metrics, 'utf8')) as { sessions: MetricsRow[] };
     expect(onDisk.sessions.map((r) => [r.session_id, r.retries])).toEqual([
       ['s-1', 7],
       ['s-2', 0],
     ]);
-    expect(readMetrics(paths)).toEqual({ rows: onDisk.sessions, damage: null });
+    expect(readMetrics(temp.paths)).toEqual({ rows: onDisk.sessions, damage: null });
   });
 
   it('no metrics.json: no rows, no damage', () => {
-    expect(readMetrics(paths)).toEqual({ rows: [], damage: null });
+    expect(readMetrics(temp.paths)).toEqual({ rows: [], damage: null });
   });
 
   it('a damaged row is named by its index; the whole rows are read', () => {
-    writeFileSync(paths.metrics, JSON.stringify({ sessions: [row('s-1'), { session_id: 's-2', retries: 'many' }, row('s-3')] }));
-    const read = readMetrics(paths);
+    writeFileSync(temp.paths.metrics, JSON.stringify({ sessions: [row('s-1'), { session_id: 's-2', retries: 'many' }, row('s-3')] }));
+    const read = readMetrics(temp.paths);
     expect(read.rows.map((r) => r.session_id)).toEqual(['s-1', 's-3']);
     expect(read.damage).toEqual({ problem: { file: '.claude/progress/metrics.json', location: 'sessions[1]', problem: 'not a metrics row' }, recovered: 'recovered 2 of its 3 rows' });
   });
 
   it('writing over a damaged file keeps its bytes aside first, and keeps its whole rows', async () => {
     const damaged = JSON.stringify({ sessions: [row('s-1'), 'garbage'] });
-    writeFileSync(paths.metrics, damaged);
-    await upsertMetrics(paths, row('s-2'));
-    expect(readMetrics(paths).rows.map((r) => r.session_id)).toEqual(['s-1', 's-2']);
-    const aside = readdirSync(paths.progressDir).filter((name) => name.startsWith('metrics.json.') && name !== 'metrics.json');
+    writeFileSync(temp.paths.metrics, damaged);
+    await upsertMetrics(temp.paths, row('s-2'));
+    expect(readMetrics(temp.paths).rows.map((r) => r.session_id)).toEqual(['s-1', 's-2']);
+    const aside = readdirSync(temp.paths.progressDir).filter((name) => name.startsWith('metrics.json.') && name !== 'metrics.json');
     expect(aside).toHaveLength(1);
-    expect(readFileSync(path.join(paths.progressDir, aside[0]!), 'utf8')).toBe(damaged);
+    expect(readFileSync(path.join(temp.paths.progressDir, aside[0]!), 'utf8')).toBe(damaged);
     expect(takeNotices().join('\n')).toContain('metrics.json');
   });
 
   it('a file that is not JSON gives no rows and says none could be read', () => {
-    writeFileSync(paths.metrics, '{"sessions": [');
-    expect(readMetrics(paths)).toMatchObject({ rows: [], damage: { recovered: 'none of its rows could be read back' } });
-    expect(existsSync(paths.metrics)).toBe(true);
+    writeFileSync(temp.paths.metrics, '{"sessions": [');
+    expect(readMetrics(temp.paths)).toMatchObject({ rows: [], damage: { recovered: 'none of its rows could be read back' } });
+    expect(existsSync(temp.paths.metrics)).toBe(true);
   });
 });

@@ -4,17 +4,16 @@
  * newest first (a stored copy before a replay of the same revision); a bad source is named,
  * never silently passed over, and kept aside before it is replaced.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MACHINE_VERSION } from '../../machines/session.js';
-import { projectPaths, type ProjectPaths } from '../../services/paths.js';
 import { findSources, highestRevision, keepBadSourcesAside, rankCandidates, type Candidate } from '../../services/recovery.js';
 import { CHECKPOINT_SCHEMA_VERSION, STATE_SCHEMA_VERSION } from '../../services/schema-versions.js';
 import { serializeState, snapshotForState, topStateOf } from '../../services/state-file.js';
-import { takeNotices } from '../../services/storage/notices.js';
 import { AT, SESSION, entry, logText } from './session-log.js';
+import { takeNotices } from '../../services/storage/notices.js';
+import { useTempProject } from './temp-project.js';
 
 const now = new Date('2026-12-02T00:00:00.000Z');
 const BACKUP = '.claude/progress/state.json.bak';
@@ -37,20 +36,11 @@ describe('rankCandidates', () => {
 });
 
 describe('findSources on disk', () => {
-  let base: string;
-  let paths: ProjectPaths;
-
-  beforeEach(() => {
-    base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-recovery-')));
-    mkdirSync(path.join(base, '.claude', 'progress'), { recursive: true });
-    paths = projectPaths(base);
-    takeNotices();
-  });
-  afterEach(() => rmSync(base, { recursive: true, force: true }));
+  const temp = useTempProject('baton-recovery-');
 
   const writeBackup = (revision: number) =>
     writeFileSync(
-      paths.stateBackup,
+      temp.paths.stateBackup,
       serializeState({
         state: 'IMPLEMENT',
         entered_at: AT,
@@ -66,11 +56,11 @@ describe('findSources on disk', () => {
       }),
     );
   const writeCheckpoint = (revision: number) =>
-    writeFileSync(paths.checkpoint, JSON.stringify({ schema_version: CHECKPOINT_SCHEMA_VERSION, checkpoint_at: AT, revision, state: 'INIT', snapshot: snapshotForState('INIT', 'UNKNOWN') }));
+    writeFileSync(temp.paths.checkpoint, JSON.stringify({ schema_version: CHECKPOINT_SCHEMA_VERSION, checkpoint_at: AT, revision, state: 'INIT', snapshot: snapshotForState('INIT', 'UNKNOWN') }));
   const labels = (candidates: Candidate[]) => candidates.map((c) => [c.label, c.revision]);
 
   it('nothing to restore from: no candidates, no problems, revision 0', () => {
-    const sources = findSources(paths, now);
+    const sources = findSources(temp.paths, now);
     expect(sources).toMatchObject({ candidates: [], problems: [] });
     expect(highestRevision(sources)).toBe(0);
   });
@@ -78,8 +68,8 @@ describe('findSources on disk', () => {
   it('all three sources, newest first: the log (3), the backup (2), the checkpoint (1)', () => {
     writeBackup(2);
     writeCheckpoint(1);
-    writeFileSync(paths.events, logText(SESSION));
-    const sources = findSources(paths, now);
+    writeFileSync(temp.paths.events, logText(SESSION));
+    const sources = findSources(temp.paths, now);
     expect(labels(sources.candidates)).toEqual([
       [REPLAYED, 3],
       [BACKUP, 2],
@@ -97,17 +87,17 @@ describe('findSources on disk', () => {
 
   it('a backup as new as the log is preferred to replaying it', () => {
     writeBackup(3);
-    writeFileSync(paths.events, logText(SESSION));
-    expect(labels(findSources(paths, now).candidates)).toEqual([
+    writeFileSync(temp.paths.events, logText(SESSION));
+    expect(labels(findSources(temp.paths, now).candidates)).toEqual([
       [BACKUP, 3],
       [REPLAYED, 3],
     ]);
   });
 
   it('a damaged backup is named with what is wrong, and the other sources still count', () => {
-    writeFileSync(paths.stateBackup, '{"revision": 2, "sta');
+    writeFileSync(temp.paths.stateBackup, '{"revision": 2, "sta');
     writeCheckpoint(1);
-    const sources = findSources(paths, now);
+    const sources = findSources(temp.paths, now);
     expect(labels(sources.candidates)).toEqual([[CHECKPOINT, 1]]);
     expect(sources.problems).toHaveLength(1);
     expect(sources.problems[0]).toMatchObject({ file: BACKUP });
@@ -115,39 +105,39 @@ describe('findSources on disk', () => {
   });
 
   it('a checkpoint in a state the machine does not have is named, not restored', () => {
-    writeFileSync(paths.checkpoint, JSON.stringify({ schema_version: CHECKPOINT_SCHEMA_VERSION, checkpoint_at: AT, revision: 5, state: 'INIT', snapshot: { ...snapshotForState('INIT', 'UNKNOWN'), value: 'NOPE' } }));
-    const sources = findSources(paths, now);
+    writeFileSync(temp.paths.checkpoint, JSON.stringify({ schema_version: CHECKPOINT_SCHEMA_VERSION, checkpoint_at: AT, revision: 5, state: 'INIT', snapshot: { ...snapshotForState('INIT', 'UNKNOWN'), value: 'NOPE' } }));
+    const sources = findSources(temp.paths, now);
     expect(sources.candidates).toEqual([]);
     expect(sources.problems).toEqual([expect.objectContaining({ file: CHECKPOINT, location: 'snapshot' })]);
   });
 
   it('a log with a gap counts up to the gap, says why, and its later revisions are still never reused', () => {
-    writeFileSync(paths.events, logText([SESSION[0]!, SESSION[2]!, entry(4, 'HEALTH_BROKEN', 'IMPLEMENT', 'FIX_BROKEN')]));
-    const sources = findSources(paths, now);
+    writeFileSync(temp.paths.events, logText([SESSION[0]!, SESSION[2]!, entry(4, 'HEALTH_BROKEN', 'IMPLEMENT', 'FIX_BROKEN')]));
+    const sources = findSources(temp.paths, now);
     expect(labels(sources.candidates)).toEqual([[REPLAYED, 1]]);
     expect(sources.candidates[0]!.note).toBe('the log does not hold together after revision 1: revision 1 is followed by revision 3');
     expect(highestRevision(sources)).toBe(4);
   });
 
   it('a log that starts past revision 1 with no snapshot is no source', () => {
-    writeFileSync(paths.events, logText(SESSION.slice(1)));
-    const sources = findSources(paths, now);
+    writeFileSync(temp.paths.events, logText(SESSION.slice(1)));
+    const sources = findSources(temp.paths, now);
     expect(sources.candidates).toEqual([]);
     expect(highestRevision(sources)).toBe(3);
   });
 
   it('keepBadSourcesAside moves a bad backup aside with its bytes, and says where', async () => {
     const bad = '{"revision": 2, "sta';
-    writeFileSync(paths.stateBackup, bad);
+    writeFileSync(temp.paths.stateBackup, bad);
     writeCheckpoint(1);
-    const checkpointBefore = readFileSync(paths.checkpoint, 'utf8');
-    await keepBadSourcesAside(paths, now);
-    expect(existsSync(paths.stateBackup)).toBe(false);
-    const aside = readdirSync(paths.progressDir).filter((name) => name.startsWith('state.json.bak.bad-'));
+    const checkpointBefore = readFileSync(temp.paths.checkpoint, 'utf8');
+    await keepBadSourcesAside(temp.paths, now);
+    expect(existsSync(temp.paths.stateBackup)).toBe(false);
+    const aside = readdirSync(temp.paths.progressDir).filter((name) => name.startsWith('state.json.bak.bad-'));
     expect(aside).toHaveLength(1);
-    expect(readFileSync(path.join(paths.progressDir, aside[0]!), 'utf8')).toBe(bad);
+    expect(readFileSync(path.join(temp.paths.progressDir, aside[0]!), 'utf8')).toBe(bad);
     // The good checkpoint stays where it is.
-    expect(readFileSync(paths.checkpoint, 'utf8')).toBe(checkpointBefore);
+    expect(readFileSync(temp.paths.checkpoint, 'utf8')).toBe(checkpointBefore);
     const notices = takeNotices();
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(`${BACKUP}`);

@@ -3,26 +3,17 @@
  * real temp directory: a damaged record keeps its good fields and names the bad ones; tokens are
  * summed once per message, and only from what was appended since the last read.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { projectPaths, type ProjectPaths } from '../../services/paths.js';
+import { describe, expect, it } from 'vitest';
 import { loadSessionRecord, newSessionRecord, readTranscriptTokens, salvageSessionRecord, sessionGoesOn, updateSessionRecord } from '../../services/session-record.js';
 import { takeNotices } from '../../services/storage/notices.js';
+import { useTempProject } from './temp-project.js';
 
 const NOW = new Date('2026-12-01T09:00:00.000Z');
 const record = (overrides: object = {}) => ({ ...newSessionRecord({ sessionId: 's-1', source: 'startup', startRevision: 4, startHead: 'abc', now: NOW }), ...overrides });
 
-let base: string;
-let paths: ProjectPaths;
-beforeEach(() => {
-  base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-session-record-')));
-  mkdirSync(path.join(base, '.claude', 'progress'), { recursive: true });
-  paths = projectPaths(base);
-  takeNotices();
-});
-afterEach(() => rmSync(base, { recursive: true, force: true }));
+const temp = useTempProject('baton-session-record-');
 
 describe('sessionGoesOn', () => {
   it('a session not handed off, or last handed off by a Stop (the end of a turn), goes on; one ended otherwise does not', () => {
@@ -57,28 +48,28 @@ describe('salvageSessionRecord', () => {
 
 describe('session.json on disk', () => {
   it('a record with a bad field is read with its other fields and the damage named', () => {
-    writeFileSync(paths.session, JSON.stringify({ ...record({ decisions: ['d1'] }), blockers: 5 }));
-    const { record: read, damage } = loadSessionRecord(paths);
+    writeFileSync(temp.paths.session, JSON.stringify({ ...record({ decisions: ['d1'] }), blockers: 5 }));
+    const { record: read, damage } = loadSessionRecord(temp.paths);
     expect(read?.decisions).toEqual(['d1']);
     expect(damage).toEqual({ problem: { file: '.claude/progress/session.json', location: 'blockers', problem: 'has the wrong type' }, recovered: 'kept its other fields' });
   });
 
   it('an update over a damaged record keeps the damaged bytes aside, then writes the new record', async () => {
     const damaged = '{"session_id": "s-1", "decisions": ';
-    writeFileSync(paths.session, damaged);
-    const next = await updateSessionRecord(paths, (current) => current ?? record({ blockers: ['new'] }));
+    writeFileSync(temp.paths.session, damaged);
+    const next = await updateSessionRecord(temp.paths, (current) => current ?? record({ blockers: ['new'] }));
     expect(next?.blockers).toEqual(['new']);
-    expect(JSON.parse(readFileSync(paths.session, 'utf8')).blockers).toEqual(['new']);
-    const aside = readdirSync(paths.progressDir).filter((name) => name.startsWith('session.json.'));
+    expect(JSON.parse(readFileSync(temp.paths.session, 'utf8')).blockers).toEqual(['new']);
+    const aside = readdirSync(temp.paths.progressDir).filter((name) => name.startsWith('session.json.'));
     expect(aside).toHaveLength(1);
-    expect(readFileSync(path.join(paths.progressDir, aside[0]!), 'utf8')).toBe(damaged);
+    expect(readFileSync(path.join(temp.paths.progressDir, aside[0]!), 'utf8')).toBe(damaged);
     expect(takeNotices().join('\n')).toContain('session.json');
   });
 });
 
 describe('readTranscriptTokens', () => {
   const usage = (id: string, tokens: number) => JSON.stringify({ message: { id, usage: { input_tokens: tokens, output_tokens: 1, cache_read_input_tokens: 0 } } });
-  const transcript = () => path.join(base, 'transcript.jsonl');
+  const transcript = () => path.join(temp.paths.root, 'transcript.jsonl');
 
   it('sums the usage of each message once, though a message split over lines repeats it', () => {
     writeFileSync(transcript(), [usage('m1', 10), usage('m1', 10), JSON.stringify({ type: 'user' }), usage('m2', 5), ''].join('\n'));
@@ -111,7 +102,7 @@ describe('readTranscriptTokens', () => {
   });
 
   it('no transcript, or a folder in its place: unknown (null), not zero', () => {
-    expect(readTranscriptTokens(path.join(base, 'missing.jsonl'), null)).toBeNull();
-    expect(readTranscriptTokens(paths.progressDir, null)).toBeNull();
+    expect(readTranscriptTokens(path.join(temp.paths.root, 'missing.jsonl'), null)).toBeNull();
+    expect(readTranscriptTokens(temp.paths.progressDir, null)).toBeNull();
   });
 });
