@@ -2,7 +2,7 @@
 import { loadFeatureList, serializeFeatureList, withProgress } from '../services/feature-list.js';
 import type { ResolvedConfig } from '../services/config.js';
 import { displayPath, type ProjectPaths } from '../services/paths.js';
-import type { ActorWorks } from '../machines/actors.js';
+import type { WorldActors } from '../machines/actors.js';
 import type { TrustDecision } from '../services/trust.js';
 import { ensureDevEnv } from './dev-env.js';
 import { commitFeature } from './git.js';
@@ -13,7 +13,7 @@ import { runTests } from './test-runner.js';
 import { DEFAULTS } from '../services/defaults.js';
 
 /** Every invoked actor but the feature list's, which the session service reads itself (machines/actors.ts). */
-export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): Omit<ActorWorks, 'loadFeatures'> {
+export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): WorldActors {
   const untrusted = trust.trusted ? undefined : trust.message;
   const commands = trust.trusted ? config.raw : {};
   return {

@@ -45,6 +45,9 @@ export function promiseActors(works: ActorWorks): ActorLogics {
 /** The actors the world implements: all but the feature list's, which the session service reads itself. */
 export const WORLD_ACTOR_NAMES = ACTOR_NAMES.filter((name): name is Exclude<ActorName, 'loadFeatures'> => name !== 'loadFeatures');
 
+/** What the world provides: the work of every actor in WORLD_ACTOR_NAMES. */
+export type WorldActors = Pick<ActorWorks, (typeof WORLD_ACTOR_NAMES)[number]>;
+
 /** Works whose implementations are loaded on first use, once (the world's modules are heavy, and most events run no actor). */
 export function loadedOnFirstUse<K extends ActorName>(names: readonly K[], load: () => Promise<Pick<ActorWorks, K>>): Pick<ActorWorks, K> {
   let loaded: Promise<Pick<ActorWorks, K>> | undefined;

@@ -46,13 +46,6 @@ export async function saveListCopy(paths: ProjectPaths, features: readonly Featu
   return key;
 }
 
-/** The features `before` had, with the change's moves written in (the list order kept). */
-export function applyChanges(before: readonly FeatureProgress[] | null, changed: readonly FeatureProgress[] = []): FeatureProgress[] | null {
-  if (before === null) return null;
-  const byId = new Map(changed.map((feature) => [feature.id, feature]));
-  return before.map((feature) => byId.get(feature.id) ?? feature);
-}
-
 /** The moves that make `before` into `after` (same features, some with another status or retries). */
 export function changesBetween(before: readonly FeatureProgress[] | null, after: readonly FeatureProgress[] | null): FeatureProgress[] {
   if (before === null || after === null) return [];

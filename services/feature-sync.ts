@@ -43,10 +43,10 @@ export class FeatureSync {
   }
 
   /** The machine's own read of the list (the entry protocol's phase 2) replaces this change's. */
-  reread(features: FeatureProgress[] | null, machine: Pick<SessionContext, 'currentFeatureId'>): FeatureTally | null {
-    this.file = null;
-    this.asRead = features;
-    this.latest = features;
+  reread(file: FeatureListFile | null, machine: Pick<SessionContext, 'currentFeatureId'>): FeatureTally | null {
+    this.file = file;
+    this.asRead = toProgress(file?.list ?? null);
+    this.latest = this.asRead;
     return this.tallyFor(machine);
   }
 

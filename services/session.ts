@@ -12,7 +12,7 @@
 import { createActor, waitFor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { SessionEvent, UserEvent } from '../machines/events.js';
 import type { FeatureProgress } from '../machines/features.js';
-import { eachActor, promiseActors, type ActorWorks } from '../machines/actors.js';
+import { eachActor, promiseActors, type ActorWorks, type WorldActors } from '../machines/actors.js';
 import type { HealthReport } from '../machines/observations.js';
 import { explainRefusal, stateLabel } from '../machines/refusals.js';
 import { MACHINE_VERSION, sessionMachine, type SessionMachine, type TopState } from '../machines/session.js';
@@ -20,7 +20,7 @@ import type { ResolvedConfig } from './config.js';
 import { BadFileError, BatonError, BusyError, EXIT, RefusedEventError, describeError } from './errors.js';
 import { appendEntry, readLog, trimToCommitted, type LogEntry, type LoggedEvent } from './event-log.js';
 import { loadFeatureList, readFeatureListFile, serializeFeatureList, toProgress, withProgress, type FeatureList } from './feature-list.js';
-import { applyChanges, changesBetween, listKey, saveListCopy, type FeatureListChange } from './feature-list-history.js';
+import { changesBetween, listKey, saveListCopy, type FeatureListChange } from './feature-list-history.js';
 import { FeatureSync, type FeaturesSynced } from './feature-sync.js';
 import { checkpointIsDue, saveCheckpointIfDue, writeCheckpointFile } from './checkpoint.js';
 import { describeProblem, type FileProblem } from './json-file.js';
@@ -46,15 +46,10 @@ import {
   type StateFile,
 } from './state-file.js';
 
-/**
- * The world the machine's invoked actors reach (machines/actors.ts); the CLI provides the real
- * one (actors/), tests may provide others. The feature list is the session service's own read.
- */
-export type WorldActors = Omit<ActorWorks, 'loadFeatures'>;
-
 /** What the state's own upkeep needs (loading, recovery, checkpoints): no actor runs. */
 export type ProjectRuntime = Pick<Runtime, 'paths' | 'config' | 'now'>;
 
+/** What the session service runs with: the project, its config, the world's actors (actors/; tests may provide others), the clock. */
 export interface Runtime {
   paths: ProjectPaths;
   config: ResolvedConfig;
@@ -458,7 +453,7 @@ function startMachine(change: Change, event: SessionEvent): MachineRun {
     // The entry protocol's phase 2 reads the list for the machine: the tally of what the file says now.
     loadFeatures: async (input) => {
       await actorsMayRun.opened;
-      return features.reread(toProgress(readFeatureListFile(paths)?.list ?? null), input);
+      return features.reread(readFeatureListFile(paths), input);
     },
   };
   const machine = sessionMachine.provide({ actors: promiseActors(works) });
@@ -533,7 +528,8 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
   const file = readFeatureListFile(paths);
   const found = toProgress(file?.list ?? null);
   sendSync(run, run.features.catchUp(file, run.actor.getSnapshot().context), run.results);
-  const changed = changesBetween(found, run.features.result(run.actor.getSnapshot().context));
+  const result = run.features.result(run.actor.getSnapshot().context);
+  const changed = changesBetween(found, result);
   const snapshot = run.actor.getSnapshot();
 
   const at = runtime.now().toISOString();
@@ -569,7 +565,7 @@ async function commitChange(change: Change, run: MachineRun, event: SessionEvent
   const after: StateFile = {
     ...stateFileFor(persisted, revision, at, base.state, runtime.protectedGlobs),
     history,
-    features_key: changed.length ? listKey(applyChanges(found, changed)) : foundKey,
+    features_key: changed.length ? listKey(result) : foundKey,
     feature_list_write: writeBack?.write ?? null,
   };
   // state.json commits the change; the feature list follows (and is finished by the next command if cut off).
