@@ -7,7 +7,7 @@
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { projectPaths } from '../services/paths.js';
+import { projectPaths } from '../services/project/paths.js';
 import { readProjectText } from '../services/storage/read.js';
 
 export const MAX_NODE_FILES = 8;

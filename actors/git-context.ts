@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
-import { isProgressPath, NOT_PROGRESS } from '../services/commit-scope.js';
-import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project-root.js';
+import { isProgressPath, NOT_PROGRESS } from '../services/agent-session/commit-scope.js';
+import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project/project-root.js';
 import { findGitDir } from './git-dir.js';
 import { operationAt } from './git.js';
 

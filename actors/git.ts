@@ -17,9 +17,9 @@ import {
   excludeOptions,
   isWork,
   tooManyFilesMessage,
-} from '../services/commit-scope.js';
+} from '../services/agent-session/commit-scope.js';
 import { retryWithBackoff } from './retry.js';
-import type { ProjectPaths } from '../services/paths.js';
+import type { ProjectPaths } from '../services/project/paths.js';
 import { readOwnText } from '../services/storage/read.js';
 import { ownFileStats, writeOwnFile } from '../services/storage/write.js';
 

@@ -11,7 +11,7 @@ import { nodeEntryFiles, pythonPackageFiles, type FileChoice } from './entry-fil
 import { filesForNodeCheck } from './node-syntax.js';
 import { readRepositoryHead, unfinishedOperation, type UnfinishedOperation } from './git.js';
 import { commandText, runCommand, type Command, type CommandResult } from './run-command.js';
-import { projectPaths, type ProjectPaths } from '../services/paths.js';
+import { projectPaths, type ProjectPaths } from '../services/project/paths.js';
 import { readProjectText } from '../services/storage/read.js';
 import { sleep } from '../services/utils/sleep.js';
 

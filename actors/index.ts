@@ -1,16 +1,16 @@
 /** The real world behind the machine's invoked actors, for one project. */
-import { loadFeatureList, serializeFeatureList, withProgress } from '../services/feature-list.js';
-import type { ResolvedConfig } from '../services/config.js';
-import { displayPath, type ProjectPaths } from '../services/paths.js';
+import { loadFeatureList, serializeFeatureList, withProgress } from '../services/features/feature-list.js';
+import type { ResolvedConfig } from '../services/project/config.js';
+import { displayPath, type ProjectPaths } from '../services/project/paths.js';
 import type { WorldActors } from '../machines/actors.js';
-import type { TrustDecision } from '../services/trust.js';
+import type { TrustDecision } from '../services/project/trust.js';
 import { ensureDevEnv } from './dev-env.js';
 import { commitFeature } from './git.js';
 import { readGitContext } from './git-context.js';
 import { checkHealth } from './health.js';
 import { loadSessionContext } from './session-context.js';
 import { runTests } from './test-runner.js';
-import { DEFAULTS } from '../services/defaults.js';
+import { DEFAULTS } from '../services/project/defaults.js';
 
 /** Every invoked actor but the feature list's, which the session service reads itself (machines/actors.ts). */
 export function worldActors(paths: ProjectPaths, config: ResolvedConfig, trust: TrustDecision): WorldActors {

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { compileFunction } from 'node:vm';
-import { projectPaths } from '../services/paths.js';
+import { projectPaths } from '../services/project/paths.js';
 import { readProjectText } from '../services/storage/read.js';
 
 /** Past this a file goes to `node --check`: compiling it here would hold up everything else. */

@@ -14,8 +14,8 @@
 import { spawn, type ChildProcessByStdio, type SpawnOptionsWithStdioTuple } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { openEvidence } from '../services/evidence.js';
-import type { ProjectPaths } from '../services/paths.js';
+import { openEvidence } from '../services/lifecycle/evidence.js';
+import type { ProjectPaths } from '../services/project/paths.js';
 import { isTransientSpawnError, retryWithBackoff } from './retry.js';
 
 export interface CommandResult {

@@ -2,9 +2,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedContext } from '../machines/observations.js';
-import { readFileHistory } from '../services/file-history.js';
-import { describeProblem } from '../services/json-file.js';
-import type { ProjectPaths } from '../services/paths.js';
+import { readFileHistory } from '../services/agent-session/file-history.js';
+import { describeProblem } from '../services/storage/json-file.js';
+import type { ProjectPaths } from '../services/project/paths.js';
 import { notice } from '../services/storage/notices.js';
 import { listOwnDir, ownFileStats } from '../services/storage/write.js';
 

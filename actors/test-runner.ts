@@ -1,6 +1,6 @@
 /** The TEST state's runner: smoke_test, then test_command, each with its own timeout. */
 import type { TestRunReport } from '../machines/observations.js';
-import type { ProjectPaths } from '../services/paths.js';
+import type { ProjectPaths } from '../services/project/paths.js';
 import { runCommand } from './run-command.js';
 
 export interface TestRunOptions {

@@ -1,9 +1,9 @@
 /** What SessionStart tells the agent: short and specific, built from the entry report. */
 import path from 'node:path';
-import type { EntryReport } from '../services/entry-report.js';
-import { describeAge } from '../services/recent-health.js';
+import type { EntryReport } from '../services/lifecycle/entry-report.js';
+import { describeAge } from '../services/agent-session/recent-health.js';
 import { oneLine, oneLineStrings } from '../services/utils/one-line.js';
-import type { ProjectPaths } from '../services/paths.js';
+import type { ProjectPaths } from '../services/project/paths.js';
 import { readOwnText } from '../services/storage/read.js';
 import { nextStep } from './entry-protocol.js';
 

@@ -2,10 +2,10 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError, EXIT, UsageError } from '../services/errors.js';
-import { projectPaths, type ProjectPaths } from '../services/paths.js';
-import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project-root.js';
-import type { ProjectRuntime, Runtime } from '../services/session.js';
-import type { TrustDecision } from '../services/trust.js';
+import { projectPaths, type ProjectPaths } from '../services/project/paths.js';
+import { findProjectRoot, projectKind, WHAT_MAKES_A_PROJECT } from '../services/project/project-root.js';
+import type { ProjectRuntime, Runtime } from '../services/lifecycle/apply-event.js';
+import type { TrustDecision } from '../services/project/trust.js';
 import type { StdinRead } from './stdin.js';
 
 export interface CommandContext {
@@ -39,16 +39,16 @@ export function refuseOutsideProject(projectDir: string): void {
 
 /** The project's paths, config and clock: enough for commands that run no actor (status, checkpoint, recover). */
 export async function openProject(context: CommandContext): Promise<ProjectRuntime> {
-  const { loadConfig } = await import('../services/config.js');
+  const { loadConfig } = await import('../services/project/config.js');
   return { paths: context.paths, config: await loadConfig(context.paths), now: () => new Date() };
 }
 
 /** The session for this project with its real actors; loads config (validated) and the heavy modules only when needed. */
 export async function openRuntime(context: CommandContext): Promise<Runtime & { trust: TrustDecision }> {
   const [{ loadConfig }, { decideTrust }, { configuredGlobs }, { loadedOnFirstUse, WORLD_ACTOR_NAMES }] = await Promise.all([
-    import('../services/config.js'),
-    import('../services/trust.js'),
-    import('../services/protected-paths.js'),
+    import('../services/project/config.js'),
+    import('../services/project/trust.js'),
+    import('../services/gate/protected-paths.js'),
     import('../machines/actors.js'),
   ]);
   const config = await loadConfig(context.paths);

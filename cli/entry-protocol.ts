@@ -2,11 +2,11 @@
  * The entry protocol as a session start runs it (`baton entry`, the SessionStart hook): the
  * SESSION_ENTRY event, the report, and the agent session it opens or continues.
  */
-import { ensureProgressGitignore } from '../services/commit-scope.js';
-import { buildEntryReport, type EntryReport } from '../services/entry-report.js';
-import { beginSession } from '../services/handoff.js';
-import { chooseEntryHealthCheck } from '../services/recent-health.js';
-import { applyEvent } from '../services/session.js';
+import { ensureProgressGitignore } from '../services/agent-session/commit-scope.js';
+import { buildEntryReport, type EntryReport } from '../services/lifecycle/entry-report.js';
+import { beginSession } from '../services/agent-session/handoff.js';
+import { chooseEntryHealthCheck } from '../services/agent-session/recent-health.js';
+import { applyEvent } from '../services/lifecycle/apply-event.js';
 import { takeNotices } from '../services/storage/notices.js';
 import { ensureOwnDir } from '../services/storage/write.js';
 import { openRuntime, type CommandContext } from './context.js';

@@ -1,5 +1,5 @@
 import { gitStamp } from '../actors/git-stamp.js';
-import { endSession, type EndOutcome } from '../services/handoff.js';
+import { endSession, type EndOutcome } from '../services/agent-session/handoff.js';
 import { openRuntime, type CommandContext } from './context.js';
 
 /** The handoff, from `baton end` or from the Stop / SessionEnd hooks. */

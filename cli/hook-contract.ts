@@ -4,7 +4,7 @@
  * own HookInput types, so a field we read cannot silently change type.
  */
 import path from 'node:path';
-import type { HookEventName } from '../services/claude-settings.js';
+import type { HookEventName } from '../services/project/claude-settings.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 
 export interface HookInputBase {

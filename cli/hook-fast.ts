@@ -8,20 +8,20 @@
  * anything else never blocks, so every other failure exits 1 with a message.
  */
 import path from 'node:path';
-import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/checkpoint.js';
-import { readConfigLight } from '../services/config-light.js';
-import { describeProblem } from '../services/json-file.js';
+import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/lifecycle/checkpoint.js';
+import { readConfigLight } from '../services/project/config-light.js';
+import { describeProblem } from '../services/storage/json-file.js';
 import { readOwnJson } from '../services/storage/read.js';
-import { projectRelative, protectedWrite, type ToolCall } from '../services/gate.js';
-import { isProgressPath } from '../services/commit-scope.js';
-import { recordEdit } from '../services/file-history.js';
-import { recordGateRefusal } from '../services/gate-refusals.js';
-import { projectPaths, type ProjectPaths } from '../services/paths.js';
-import { findProjectRoot, projectRootAt } from '../services/project-root.js';
-import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/protected-paths.js';
-import { updateSessionRecord } from '../services/session-record.js';
+import { projectRelative, protectedWrite, type ToolCall } from '../services/gate/protected-write.js';
+import { isProgressPath } from '../services/agent-session/commit-scope.js';
+import { recordEdit } from '../services/agent-session/file-history.js';
+import { recordGateRefusal } from '../services/gate/gate-refusals.js';
+import { projectPaths, type ProjectPaths } from '../services/project/paths.js';
+import { findProjectRoot, projectRootAt } from '../services/project/project-root.js';
+import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/gate/protected-paths.js';
+import { updateSessionRecord } from '../services/agent-session/session-record.js';
 import { gitStamp } from '../actors/git-stamp.js';
-import { checkHandoff, recordLightHandoff } from '../services/handoff-check.js';
+import { checkHandoff, recordLightHandoff } from '../services/agent-session/handoff-check.js';
 import { checkHookInput, HookInputError, payloadCwd, type HookJson, type PostToolUseInput, type PreToolUseInput, type StopInput, readHookJson } from './hook-contract.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 

@@ -1,7 +1,7 @@
 /** Claude Code's settings file and baton's hooks in it: `baton hooks` and `baton init` change them through here. */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { installHooks, uninstallHooks, type Settings } from '../services/claude-settings.js';
+import { installHooks, uninstallHooks, type Settings } from '../services/project/claude-settings.js';
 import { BadFileError } from '../services/errors.js';
 import { readOwnJson } from '../services/storage/read.js';
 import { writeOwnFile } from '../services/storage/write.js';

@@ -1,9 +1,9 @@
 /** An event from the command line, checked and sent, and what came of it: `baton send`, `features start|done` and `baton test` go through here. */
 import { isUserEventType, USER_EVENT_TYPES, userEventSchemas, type UserEvent } from '../machines/events.js';
-import { formatZodPath } from '../services/json-file.js';
+import { formatZodPath } from '../services/storage/json-file.js';
 import { FORCE_FIX_HINT, whyNotFixed } from '../machines/refusals.js';
 import { EXIT, UsageError } from '../services/errors.js';
-import { applyEvent } from '../services/session.js';
+import { applyEvent } from '../services/lifecycle/apply-event.js';
 import { openRuntime, type CommandContext } from './context.js';
 import { paint, printJson, println, warn } from './output.js';
 

@@ -12,7 +12,7 @@ import type { CommitReport, GitContext, HealthReport, LoadedContext, TestRunRepo
 export interface InvokedActors {
   checkHealth: { input: void; output: HealthReport };
   readGitContext: { input: { since: string | null }; output: GitContext };
-  /** The feature list's tally; the session service reads the file itself (services/feature-sync.ts). */
+  /** The feature list's tally; the session service reads the file itself (services/features/feature-sync.ts). */
   loadFeatures: { input: { currentFeatureId: string | null }; output: FeatureTally | null };
   loadContext: { input: void; output: LoadedContext };
   runTests: { input: { featureId: string | null }; output: TestRunReport };

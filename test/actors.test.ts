@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { commitFeature, FEATURE_TRAILER } from '../actors/git.js';
 import { readGitContext } from '../actors/git-context.js';
 import { runCommand } from '../actors/run-command.js';
-import { projectPaths } from '../services/paths.js';
+import { projectPaths } from '../services/project/paths.js';
 import { alive, baton, CLI, configure, features, makeProject, TEST_CONFIG_HOME, waitFor, type Project } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commitFeature } from '../actors/git.js';
-import { excludeOptions, PROGRESS_GITIGNORE, topDirectories } from '../services/commit-scope.js';
+import { excludeOptions, PROGRESS_GITIGNORE, topDirectories } from '../services/agent-session/commit-scope.js';
 import { baton, CLI, configure, features, makeProject, REPO_ROOT, TEST_CONFIG_HOME, type Project } from './helpers.js';
 
 const PROGRESS = '.claude/progress';

@@ -26,8 +26,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLog, type LogEntry } from '../services/event-log.js';
-import { projectPaths } from '../services/paths.js';
+import { readLog, type LogEntry } from '../services/lifecycle/event-log.js';
+import { projectPaths } from '../services/project/paths.js';
 import { CLI, REPO_ROOT, baton, makeProject, type Project } from './helpers.js';
 
 const FAULT_PRELOAD = pathToFileURL(path.join(REPO_ROOT, 'test', 'fixtures', 'inject-fault.mjs')).href;

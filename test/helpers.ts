@@ -5,9 +5,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../services/config.js';
-import { projectPaths } from '../services/paths.js';
-import { grantTrust } from '../services/trust.js';
+import { loadConfig } from '../services/project/config.js';
+import { projectPaths } from '../services/project/paths.js';
+import { grantTrust } from '../services/project/trust.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'baton.cjs');

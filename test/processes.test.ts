@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../actors/run-command.js';
-import { EVIDENCE_MAX_BYTES } from '../services/evidence.js';
-import { projectPaths } from '../services/paths.js';
+import { EVIDENCE_MAX_BYTES } from '../services/lifecycle/evidence.js';
+import { projectPaths } from '../services/project/paths.js';
 import { alive, baton, configure, makeProject, waitFor, type Project } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,11 +5,11 @@
  * session metrics (metrics.json). A missing or unreadable file becomes a note, never a failure.
  */
 import path from 'node:path';
-import { readLog, type LogEntry } from '../services/event-log.js';
-import { loadFeatureList, type Feature } from '../services/feature-list.js';
+import { readLog, type LogEntry } from '../services/lifecycle/event-log.js';
+import { loadFeatureList, type Feature } from '../services/features/feature-list.js';
 import { describeError } from '../services/errors.js';
-import type { ProjectPaths } from '../services/paths.js';
-import { readStateFile } from '../services/state-file.js';
+import type { ProjectPaths } from '../services/project/paths.js';
+import { readStateFile } from '../services/lifecycle/state-file.js';
 import { readOwnText, readProjectText } from '../services/storage/read.js';
 import { activePaths } from './graph.js';
 

@@ -1,4 +1,4 @@
-import { checkpointNow } from '../../services/session.js';
+import { checkpointNow } from '../../services/lifecycle/apply-event.js';
 import { openProject, type CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 

@@ -1,5 +1,5 @@
-import type { EntryReport } from '../../services/entry-report.js';
-import { describeAge } from '../../services/recent-health.js';
+import type { EntryReport } from '../../services/lifecycle/entry-report.js';
+import { describeAge } from '../../services/agent-session/recent-health.js';
 import { oneLine, oneLineStrings } from '../../services/utils/one-line.js';
 import type { CommandContext } from '../context.js';
 import { nextStep, runEntry } from '../entry-protocol.js';

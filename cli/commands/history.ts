@@ -1,6 +1,6 @@
 import { UsageError } from '../../services/errors.js';
-import { committedEntries, readLog, type LoggedEvent } from '../../services/event-log.js';
-import { readStateFile } from '../../services/state-file.js';
+import { committedEntries, readLog, type LoggedEvent } from '../../services/lifecycle/event-log.js';
+import { readStateFile } from '../../services/lifecycle/state-file.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, println, printWrapped, warn } from '../output.js';
 

@@ -5,10 +5,10 @@
  */
 import type { CommandContext } from '../context.js';
 import { FAST_HOOKS, hookFailure, hookProjectRoot, runFastHook } from '../hook-fast.js';
-import { HOOK_EVENTS, type HookEventName } from '../../services/claude-settings.js';
+import { HOOK_EVENTS, type HookEventName } from '../../services/project/claude-settings.js';
 import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookInput, type HookJson } from '../hook-contract.js';
-import { projectPaths } from '../../services/paths.js';
-import { WHAT_MAKES_A_PROJECT } from '../../services/project-root.js';
+import { projectPaths } from '../../services/project/paths.js';
+import { WHAT_MAKES_A_PROJECT } from '../../services/project/project-root.js';
 
 export function sessionStartOutput(additionalContext: string) {
   return { hookSpecificOutput: { hookEventName: 'SessionStart' as const, additionalContext } };

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { configuredCommands, loadConfig } from '../../services/config.js';
-import { mergeImport, readImportFile, saveFeatureList } from '../../services/feature-list.js';
-import type { ProjectPaths } from '../../services/paths.js';
+import { configuredCommands, loadConfig } from '../../services/project/config.js';
+import { mergeImport, readImportFile, saveFeatureList } from '../../services/features/feature-list.js';
+import type { ProjectPaths } from '../../services/project/paths.js';
 import { inspectOwn } from '../../services/storage/own-path.js';
 import { readProjectText } from '../../services/storage/read.js';
 import { writeOwnFile } from '../../services/storage/write.js';
-import { grantTrust } from '../../services/trust.js';
+import { grantTrust } from '../../services/project/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 import { changeHooks } from '../hook-settings.js';
-import { DEFAULTS } from '../../services/defaults.js';
+import { DEFAULTS } from '../../services/project/defaults.js';
 
 /** The test command a project most likely uses, from its own files. */
 function detectProject(paths: ProjectPaths): { project_type?: string; test_command?: string } {
@@ -52,7 +52,7 @@ export async function run(context: CommandContext): Promise<number> {
   } else done.push(`kept your ${path.relative(paths.root, paths.config)}`);
 
   if (inspectOwn(paths, paths.features, 'file').kind === 'missing' || importFile) {
-    const { loadFeatureList } = await import('../../services/feature-list.js');
+    const { loadFeatureList } = await import('../../services/features/feature-list.js');
     const merged = mergeImport(await loadFeatureList(paths), imported);
     await saveFeatureList(paths, merged.list);
     done.push(importFile ? `imported ${merged.added.length} feature(s) from ${importFile}` : `wrote an empty ${path.relative(paths.root, paths.features)}`);

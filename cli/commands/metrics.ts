@@ -1,6 +1,6 @@
 import { EXIT } from '../../services/errors.js';
-import { describeProblem } from '../../services/json-file.js';
-import { readMetrics, type MetricsRow } from '../../services/session-record.js';
+import { describeProblem } from '../../services/storage/json-file.js';
+import { readMetrics, type MetricsRow } from '../../services/agent-session/session-record.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println, printWrapped, warn } from '../output.js';
 

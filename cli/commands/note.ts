@@ -1,5 +1,5 @@
 import { BadFileError, BatonError, EXIT, UsageError } from '../../services/errors.js';
-import { loadSessionRecord, sessionGoesOn, updateSessionRecord, type SessionRecord } from '../../services/session-record.js';
+import { loadSessionRecord, sessionGoesOn, updateSessionRecord, type SessionRecord } from '../../services/agent-session/session-record.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 

@@ -1,4 +1,4 @@
-import { recoverNow } from '../../services/session.js';
+import { recoverNow } from '../../services/lifecycle/apply-event.js';
 import { openProject, type CommandContext } from '../context.js';
 import { paint, printJson, println, warn } from '../output.js';
 

@@ -1,12 +1,12 @@
 import { countFeatures } from '../../machines/features.js';
 import type { SessionContext } from '../../machines/session.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
-import { displayPath } from '../../services/paths.js';
-import { committedEntries, readLog } from '../../services/event-log.js';
-import { featureListAt } from '../../services/feature-list-history.js';
-import { readStateFile } from '../../services/state-file.js';
-import { replay } from '../../services/replay.js';
-import { topStateOf } from '../../services/state-file.js';
+import { displayPath } from '../../services/project/paths.js';
+import { committedEntries, readLog } from '../../services/lifecycle/event-log.js';
+import { featureListAt } from '../../services/features/feature-list-history.js';
+import { readStateFile } from '../../services/lifecycle/state-file.js';
+import { replay } from '../../services/lifecycle/replay.js';
+import { topStateOf } from '../../services/lifecycle/state-file.js';
 import type { CommandContext } from '../context.js';
 import { paint, printJson, printWrapped, warn } from '../output.js';
 

@@ -1,7 +1,7 @@
 import { planRollback, rollbackTo } from '../../actors/git.js';
 import { sessionMachine } from '../../machines/session.js';
 import { BadFileError, BatonError, EXIT } from '../../services/errors.js';
-import { readStateFile } from '../../services/state-file.js';
+import { readStateFile } from '../../services/lifecycle/state-file.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 

@@ -1,4 +1,4 @@
-import { configSchemaJson } from '../../services/config.js';
+import { configSchemaJson } from '../../services/project/config.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 

@@ -2,9 +2,9 @@ import { countFeatures, nextFeature, type FeatureProgress } from '../../machines
 import { acceptedEvents, stateLabel } from '../../machines/refusals.js';
 import { sessionMachine } from '../../machines/session.js';
 import { BadFileError, BatonError, EXIT, describeError } from '../../services/errors.js';
-import { loadFeatureList, toProgress } from '../../services/feature-list.js';
-import { autoCheckpoint } from '../../services/session.js';
-import { readStateFile } from '../../services/state-file.js';
+import { loadFeatureList, toProgress } from '../../services/features/feature-list.js';
+import { autoCheckpoint } from '../../services/lifecycle/apply-event.js';
+import { readStateFile } from '../../services/lifecycle/state-file.js';
 import { openProject, type CommandContext } from '../context.js';
 import { paint, printJson, printWrapped, warn } from '../output.js';
 

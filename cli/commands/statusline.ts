@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { countFeatures } from '../../machines/features.js';
-import { projectPaths } from '../../services/paths.js';
-import { findProjectRoot } from '../../services/project-root.js';
+import { projectPaths } from '../../services/project/paths.js';
+import { findProjectRoot } from '../../services/project/project-root.js';
 import { readOwnJson } from '../../services/storage/read.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';

@@ -1,5 +1,5 @@
-import { configuredCommands, loadConfig } from '../../services/config.js';
-import { grantTrust } from '../../services/trust.js';
+import { configuredCommands, loadConfig } from '../../services/project/config.js';
+import { grantTrust } from '../../services/project/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
 

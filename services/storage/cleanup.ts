@@ -1,6 +1,6 @@
 /** Leftovers of writers that were killed mid-write: their temp files, a stale lock's aside name. */
 import path from 'node:path';
-import type { ProjectPaths } from '../paths.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { pidIsAlive } from '../utils/pid.js';
 import { TEMP_FILE_NAME } from './atomic.js';
 import { listOwnDir, removeOwnFile } from './write.js';

@@ -3,8 +3,8 @@
  * Its bytes are moved aside first (`<name>.bad-<time>`), and a notice names the file, what
  * is wrong, where the bytes are, and what could be recovered from them.
  */
-import { describeProblem, type FileProblem } from '../json-file.js';
-import { displayPath, type ProjectPaths } from '../paths.js';
+import { describeProblem, type FileProblem } from './json-file.js';
+import { displayPath, type ProjectPaths } from '../project/paths.js';
 import { notice } from './notices.js';
 
 import { moveOwnAside } from './write.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BusyError } from '../errors.js';
-import { displayPath, type ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../project/paths.js';
 import { processIsAlive, processStart } from '../utils/pid.js';
 import { sleep } from '../utils/sleep.js';
 import { notice } from './notices.js';

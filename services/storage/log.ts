@@ -6,7 +6,7 @@
  * be O_APPEND (createOwnFile's `append`), so it goes on writing at the new end.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import type { ProjectPaths } from '../paths.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { inspectOwn } from './own-path.js';
 
 /** The start of the log kept as it is, cut back to a line end. */

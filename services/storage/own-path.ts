@@ -12,7 +12,7 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { BadFileError } from '../errors.js';
-import { displayPath, type ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../project/paths.js';
 
 export type EntryKind = 'file' | 'dir';
 

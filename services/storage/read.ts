@@ -7,8 +7,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } fro
 import path from 'node:path';
 import type { core } from 'zod/mini';
 import { describeError } from '../errors.js';
-import { parseJsonText, schemaProblem, type FileProblem } from '../json-file.js';
-import { displayPath, type ProjectPaths } from '../paths.js';
+import { parseJsonText, schemaProblem, type FileProblem } from './json-file.js';
+import { displayPath, type ProjectPaths } from '../project/paths.js';
 import { inspectOwn } from './own-path.js';
 
 /** Most of baton's files are a few KB; this bounds what a hostile or damaged one costs. */

@@ -6,7 +6,7 @@
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { displayPath, type ProjectPaths } from '../paths.js';
+import { displayPath, type ProjectPaths } from '../project/paths.js';
 import { appendLineDurably, asideName, writeFileAtomic, writeError, type AtomicWriteOptions } from './atomic.js';
 import { notice } from './notices.js';
 import { entryProblem, inspectOwn, isRootFolder, UnsafeFolderError } from './own-path.js';

@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkHealth } from '../../actors/health.js';
-import { projectPaths } from '../../services/paths.js';
+import { projectPaths } from '../../services/project/paths.js';
 import { makeProject, type Project } from '../helpers.js';
 
 async function projectWith(pkg: object, files: Record<string, string>): Promise<Project> {

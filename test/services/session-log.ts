@@ -1,5 +1,5 @@
 /** A real session's event log, shared by the log, replay and recovery tests: entry to INIT, features defined, one started. */
-import type { LogEntry } from '../../services/event-log.js';
+import type { LogEntry } from '../../services/lifecycle/event-log.js';
 
 export const AT = '2026-12-01T00:00:00.000Z';
 

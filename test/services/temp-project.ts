@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { projectPaths, type ProjectPaths } from '../../services/paths.js';
+import { projectPaths, type ProjectPaths } from '../../services/project/paths.js';
 import { takeNotices } from '../../services/storage/notices.js';
 
 /** Call at the top of a describe (or a file): `.paths` is the current test's project. */
