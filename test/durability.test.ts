@@ -473,7 +473,7 @@ describe('durability with the real CLI as separate processes', () => {
     const holderScript = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'baton-lock-holder-')), 'holder.mjs');
     await build({
       stdin: {
-        contents: `import { acquireLock } from './services/storage/lock.ts'; import { projectPaths } from './services/paths.ts'; await acquireLock(projectPaths(process.argv[2])); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`,
+        contents: `import { acquireLock } from './services/storage/lock.ts'; import { projectPaths } from './services/project/paths.ts'; await acquireLock(projectPaths(process.argv[2])); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`,
         resolveDir: REPO_ROOT,
         loader: 'ts',
       },
