@@ -43,7 +43,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/send.js'),
   },
   features: {
-    usage: 'baton features list|add|start|done|import ...',
+    usage: 'baton features list|add|start|implemented|import ...',
     summary: 'list, add, start, finish or import features',
     options: { id: { type: 'string' }, replace: { type: 'boolean' } },
     writesProject: true,
