@@ -6,6 +6,17 @@ import { oneLine, oneLineStrings } from '../services/utils/one-line.js';
 import type { ProjectPaths } from '../services/project/paths.js';
 import { readOwnText } from '../services/storage/read.js';
 import { nextStep } from './entry-protocol.js';
+import { readSettingsFiles } from '../services/project/installed-hooks.js';
+import { enablesPlugin, skillToLoad, type SkillToLoad } from '../services/project/skills.js';
+import { ownRoot } from './own-install.js';
+
+/** The skill line: as Claude Code's Skill tool names it, or the file to read when no plugin serves it. */
+function describeSkill(skill: SkillToLoad): string {
+  if (skill.source === 'plugin') return `${skill.name} (a skill of baton's plugin)`;
+  if (skill.source === 'project') return `${skill.name} (the project's own, .claude/skills/${skill.name})`;
+  if (skill.source === 'file') return `read ${skill.name}`;
+  return skill.name;
+}
 
 /** The numbered steps under "## Next Session" in one of baton's own summaries (never a file from elsewhere). */
 function summaryNextSteps(paths: ProjectPaths, file: string): string[] {
@@ -23,7 +34,7 @@ function summaryNextSteps(paths: ProjectPaths, file: string): string[] {
  * The context, line by line. Every value in the report is one-lined first: a path, a feature
  * description or a warning from a clone's files can never start a line of its own.
  */
-export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryReport): Promise<string> {
+export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryReport, options: { plugin: boolean } = { plugin: false }): Promise<string> {
   const report = oneLineStrings(entryReport);
   const lines: string[] = [];
   const counts = report.features;
@@ -44,9 +55,31 @@ export async function buildAgentContext(paths: ProjectPaths, entryReport: EntryR
     if (steps.length) lines.push(`Last session's next steps (${report.latest_summary}):\n${steps.join('\n')}`);
   }
   if (report.recent_files.length) lines.push(`Recent files: ${report.recent_files.join(', ')}`);
-  lines.push(`Skill to load: ${report.skill}`);
+  const plugin = options.plugin || enablesPlugin(readSettingsFiles(paths));
+  lines.push(`Skill to load: ${oneLine(describeSkill(skillToLoad(paths, entryReport.skill, { plugin, batonRoot: ownRoot() })))}`);
   if (report.warnings.length) lines.push(`Warnings:\n${report.warnings.slice(0, 5).map((warning) => `- ${warning}`).join('\n')}${report.warnings.length > 5 ? `\n- and ${report.warnings.length - 5} more (baton entry shows them all)` : ''}`);
   if (!report.trust.trusted) lines.push(report.trust.message);
   lines.push('Report progress with baton: `baton features start ID`, `baton features implemented ID` (runs the tests), `baton send EVENT --data JSON`; `baton status` shows where things stand.');
-  return lines.join('\n');
+  return fitContext(lines.join('\n'));
+}
+
+/** Claude Code cuts `additionalContext` at 8,000 characters and 200 lines; baton cuts first, and says so. */
+export const CONTEXT_LIMITS = { chars: 8000, lines: 200 };
+const CUT_NOTE = '... (cut to fit the session context; `baton entry` shows all of it)';
+
+export function fitContext(text: string): string {
+  const lines = text.split('\n');
+  if (text.length <= CONTEXT_LIMITS.chars && lines.length <= CONTEXT_LIMITS.lines) return text;
+  const kept: string[] = [];
+  let length = CUT_NOTE.length;
+  for (const line of lines.slice(0, CONTEXT_LIMITS.lines - 1)) {
+    if (length + line.length + 1 > CONTEXT_LIMITS.chars) {
+      const room = CONTEXT_LIMITS.chars - length - 1;
+      if (room > 40) kept.push(line.slice(0, room));
+      break;
+    }
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return [...kept, CUT_NOTE].join('\n');
 }

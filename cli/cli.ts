@@ -77,13 +77,23 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/note.js'),
   },
   metrics: { usage: 'baton metrics [--json]', summary: 'one row per session, and the totals', load: () => import('./commands/metrics.js') },
-  hook: { usage: 'baton hook EVENT', summary: "Claude Code's hooks (SessionStart, PreToolUse, PostToolUse, PreCompact, Stop, SessionEnd); reads JSON on stdin", load: () => import('./commands/hook.js') },
+  hook: {
+    usage: 'baton hook EVENT [--plugin]',
+    summary: "Claude Code's hooks (SessionStart, PreToolUse, PostToolUse, PreCompact, Stop, SessionEnd); reads JSON on stdin (--plugin: run by the plugin)",
+    options: { plugin: { type: 'boolean' } },
+    load: () => import('./commands/hook.js'),
+  },
   hooks: {
-    usage: 'baton hooks install|uninstall [--local]',
-    summary: "merge baton's hooks into .claude/settings.json (or settings.local.json), or take them out",
+    usage: 'baton hooks install|uninstall|plugin [--local]',
+    summary: "merge baton's hooks into .claude/settings.json (baton on PATH) or settings.local.json, or take them out; plugin: print the plugin's hooks.json",
     options: { local: { type: 'boolean' } },
     writesProject: true,
     load: () => import('./commands/hooks.js'),
+  },
+  doctor: {
+    usage: 'baton doctor [--json]',
+    summary: 'where baton runs from, which hooks are installed where, whether they point at something that exists, what is stale',
+    load: () => import('./commands/doctor.js'),
   },
   statusline: { usage: 'baton statusline [--json]', summary: "one line for Claude Code's status bar: state, health, features done", load: () => import('./commands/statusline.js') },
   history: {
@@ -133,7 +143,7 @@ const EXIT_MEANINGS: [code: number, meaning: string][] = [
   [EXIT.IO, 'the disk refused a write (full, I/O error, permissions); the previous files are intact'],
   [
     EXIT.CHECK_FAILED,
-    'the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\nFEATURE_IMPLEMENTED / features implemented / baton test whose tests fail or time out (back to IMPLEMENT)',
+    'the event ran, but the check it needed did not pass: HEALTH_FIXED whose health check fails (the state stays in FIX_BROKEN),\nFEATURE_IMPLEMENTED / features implemented / baton test whose tests fail or time out (back to IMPLEMENT);\ndoctor found a problem',
   ],
 ];
 

@@ -22,6 +22,8 @@ import { configuredGlobs, gateGlobs, type GateGlobs } from '../services/gate/pro
 import { updateSessionRecord } from '../services/agent-session/session-record.js';
 import { gitStamp } from '../actors/git-stamp.js';
 import { checkHandoff, recordLightHandoff } from '../services/agent-session/handoff-check.js';
+import { settingsRunningBaton } from '../services/project/installed-hooks.js';
+import type { HookEventName } from '../services/project/claude-settings.js';
 import { checkHookInput, HookInputError, payloadCwd, type HookJson, type PostToolUseInput, type PreToolUseInput, type StopInput, readHookJson } from './hook-contract.js';
 import { readStdinToEnd, type StdinRead } from './stdin.js';
 
@@ -153,6 +155,17 @@ export function hookProjectRoot(json: HookJson, named = process.env.CLAUDE_PROJE
   return cwd ? findProjectRoot(cwd) : null;
 }
 
+/**
+ * Run as the Claude Code plugin (`--plugin`), a hook stands aside when a settings file runs
+ * baton for the same call (`baton hooks install` as well as the plugin): each hook runs once.
+ */
+export function pluginStandsAside(paths: ProjectPaths, event: HookEventName, json: HookJson): boolean {
+  const field = event === 'PreToolUse' || event === 'PostToolUse' ? 'tool_name' : event === 'SessionStart' ? 'source' : event === 'PreCompact' ? 'trigger' : null;
+  const payload = json.ok && json.value && typeof json.value === 'object' ? (json.value as Record<string, unknown>) : {};
+  const value = field ? payload[field] : undefined;
+  return settingsRunningBaton(paths, event, typeof value === 'string' ? value : undefined) !== null;
+}
+
 /** What the full CLI needs to go on with a hook this file did not finish: the input it already read. */
 export interface HandOver {
   stdin: StdinRead;
@@ -162,13 +175,14 @@ export interface HandOver {
  * Entry point of dist/hook-fast.js, called from the CLI before anything else loads: the exit
  * code, or a HandOver when the full CLI must run the hook (a handoff with something new).
  */
-export async function runFastHook(event: (typeof FAST_HOOKS)[number], namedRoot?: string): Promise<number | HandOver> {
+export async function runFastHook(event: (typeof FAST_HOOKS)[number], options: { namedRoot?: string | undefined; plugin?: boolean } = {}): Promise<number | HandOver> {
   const stdin = readStdinToEnd();
   const json = readHookJson(stdin);
-  const root = hookProjectRoot(json, namedRoot);
+  const root = hookProjectRoot(json, options.namedRoot);
   // No project: no session to guard or record, and nothing may be created.
   if (root === null) return 0;
   const paths = projectPaths(root);
+  if (options.plugin && pluginStandsAside(paths, event, json)) return 0;
   if (event === 'Stop') return (await handOffIfCheap(paths, json).catch(() => null)) ?? { stdin };
   let code: number;
   if (event === 'PreToolUse') code = await preToolUse(paths, json);

@@ -13,11 +13,13 @@ const FAST = new Set(['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop']);
 const loadCli = (): Promise<{ runCli: typeof RunCli }> => import('./cli.js');
 
 async function main(): Promise<void> {
-  if (argv[0] === 'hook' && argv.length === 2 && FAST.has(argv[1]!)) {
+  // `--plugin`: run by the Claude Code plugin's hooks/hooks.json.
+  const plugin = argv.length === 3 && argv[2] === '--plugin';
+  if (argv[0] === 'hook' && (argv.length === 2 || plugin) && FAST.has(argv[1]!)) {
     const { runFastHook } = require('./hook-fast.cjs') as { runFastHook: typeof RunFastHook };
     try {
       // The project comes from CLAUDE_PROJECT_DIR or the payload, never from this process's cwd.
-      const outcome = await runFastHook(argv[1] as 'PreToolUse');
+      const outcome = await runFastHook(argv[1] as 'PreToolUse', { plugin });
       if (typeof outcome === 'number') process.exitCode = outcome;
       // A handoff with something new: the full command line, with the input already read.
       else await (await loadCli()).runCli(argv, outcome.stdin);

@@ -83,11 +83,19 @@ export const TEST_CONFIG_HOME = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-
 // What runs in this process (configure's trust) uses it too, never the user's own.
 process.env.XDG_CONFIG_HOME = TEST_CONFIG_HOME;
 
+/** An empty Claude Code user folder (CLAUDE_CONFIG_DIR), so the hooks of the machine's own ~/.claude/settings.json never count. */
+export const TEST_CLAUDE_HOME = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-claude-home-'));
+
+/** A PATH on which `baton` is the built CLI, as after `npm install -g`: hooks install then writes portable commands. */
+const BATON_BIN = await fse.mkdtemp(path.join(os.tmpdir(), 'baton-bin-'));
+await fse.symlink(CLI, path.join(BATON_BIN, 'baton'));
+export const PATH_WITH_BATON = `${BATON_BIN}${path.delimiter}${process.env.PATH ?? ''}`;
+
 export async function baton(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     // No CLAUDE_PROJECT_DIR from a Claude Code session running the tests: a test names its project itself.
-    env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, BATON_TRUST: '', CLAUDE_PROJECT_DIR: '', ...options.env },
+    env: { NO_COLOR: '1', XDG_CONFIG_HOME: TEST_CONFIG_HOME, CLAUDE_CONFIG_DIR: TEST_CLAUDE_HOME, BATON_TRUST: '', CLAUDE_PROJECT_DIR: '', ...options.env },
     input: options.input,
     reject: false,
     timeout: options.timeoutMs ?? 30_000,

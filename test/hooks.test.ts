@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PostToolUseHookInput, PreCompactHookInput, PreToolUseHookInput, SessionStartHookInput, StopHookInput } from '@anthropic-ai/claude-agent-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baton, CLI, configure, features, makeProject, type Project } from './helpers.js';
+import { baton, CLI, configure, features, makeProject, PATH_WITH_BATON, REPO_ROOT, type Project } from './helpers.js';
 
 const base = (project: Project, sessionId = 'session-1') => ({
   session_id: sessionId,
@@ -154,7 +154,8 @@ describe('the other hooks', () => {
     const context: string = output.hookSpecificOutput.additionalContext;
     expect(context).toContain('IMPLEMENT - 1 of 1 features open. Health: HEALTHY');
     expect(context).toContain('Do now: work on feature "login": User can log in');
-    expect(context).toContain('Skill to load: implementation/');
+    // No plugin here: the skill is the file baton ships.
+    expect(context).toContain(`Skill to load: read ${path.join(REPO_ROOT, 'skills', 'implementation', 'SKILL.md')}`);
     expect(context.length).toBeLessThan(1500);
   });
 
@@ -251,22 +252,50 @@ describe('baton end, statusline and auto-save', () => {
 });
 
 describe('baton hooks install', () => {
-  it('into an empty project: every event, string matchers, a command that works from any cwd', async () => {
+  it('with baton on PATH: every event, string matchers, portable `baton hook ...` commands in the shared settings.json', async () => {
     const project = await makeProject();
-    expect((await baton(['hooks', 'install'], { cwd: project.dir })).exitCode).toBe(0);
+    const install = await baton(['hooks', 'install'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
+    expect(install.exitCode, install.stderr).toBe(0);
+    expect(install.stdout).not.toContain('not on PATH');
     const settings = await project.readJson('.claude/settings.json');
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'PreToolUse', 'PostToolUse', 'PreCompact', 'Stop', 'SessionEnd']);
     expect(settings.hooks.PreToolUse[0].matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
-    for (const groups of Object.values(settings.hooks) as { matcher?: unknown; hooks: { command: string }[] }[][]) {
+    for (const [event, groups] of Object.entries(settings.hooks) as [string, { matcher?: unknown; hooks: { command: string; timeout: number }[] }[]][]) {
       expect(['string', 'undefined']).toContain(typeof groups[0]!.matcher);
+      expect(groups[0]!.hooks[0]!.command).toBe(`baton hook ${event}`);
+      expect(groups[0]!.hooks[0]!.timeout).toBeGreaterThan(0);
+    }
+    expect(settings.statusLine.command).toBe('baton statusline');
+    expect(existsSync(project.file('.claude/settings.local.json'))).toBe(false);
+    // The installed command runs from anywhere baton is on PATH.
+    const { execaCommand } = await import('execa');
+    const run = await execaCommand(settings.hooks.PreToolUse[0].hooks[0].command, { cwd: '/', shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir, PATH: PATH_WITH_BATON }, reject: false });
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("without baton on PATH (a checkout): absolute commands in settings.local.json only, never in the shared file; a later install moves them out of it", async () => {
+    const project = await makeProject();
+    const local = await baton(['hooks', 'install'], { cwd: project.dir });
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(local.stdout).toContain('baton is not on PATH');
+    expect(local.stdout).toContain('.claude/settings.local.json');
+    expect(existsSync(project.file('.claude/settings.json'))).toBe(false);
+    const settings = await project.readJson('.claude/settings.local.json');
+    expect(Object.keys(settings.hooks)).toHaveLength(6);
+    for (const groups of Object.values(settings.hooks) as { hooks: { command: string }[] }[][]) {
       expect(groups[0]!.hooks[0]!.command).toMatch(/^"\/.*node[^"]*" "\/.*dist\/baton\.cjs" hook \w+$/);
     }
-    expect(settings.statusLine.command).toMatch(/baton\.cjs" statusline$/);
-    // The installed command runs from anywhere.
-    const command = settings.hooks.PreToolUse[0].hooks[0].command as string;
     const { execaCommand } = await import('execa');
-    const run = await execaCommand(command, { cwd: '/', shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
+    const run = await execaCommand(settings.hooks.PreToolUse[0].hooks[0].command, { cwd: '/', shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
     expect(run.exitCode).toBe(0);
+
+    // An older baton wrote absolute paths into the shared file, beside the user's own hook.
+    const mine = { matcher: 'Bash', hooks: [{ type: 'command', command: 'my-linter' }] };
+    await project.write('.claude/settings.json', { hooks: { PreToolUse: [mine, { matcher: 'Bash', hooks: [{ type: 'command', command: `"${process.execPath}" "${CLI}" hook PreToolUse` }] }] } });
+    const moved = await baton(['hooks', 'install'], { cwd: project.dir });
+    expect(moved.stdout).toContain("took baton's hooks out of .claude/settings.json");
+    expect(await project.readJson('.claude/settings.json')).toEqual({ hooks: { PreToolUse: [mine] } });
+    expect((await project.readJson('.claude/settings.local.json')).hooks.PreToolUse).toHaveLength(1);
   });
 
   it('hooks installed by an earlier baton (`node dist/baton.js hook ...`) still run, and a new install replaces them', async () => {
@@ -276,11 +305,11 @@ describe('baton hooks install', () => {
     const { execaCommand } = await import('execa');
     const run = await execaCommand(`${old} hook PreToolUse`, { shell: true, input: JSON.stringify(preToolUse(project, 'Read', {})), env: { CLAUDE_PROJECT_DIR: project.dir }, reject: false });
     expect(run.exitCode).toBe(0);
-    await baton(['hooks', 'install'], { cwd: project.dir });
+    await baton(['hooks', 'install'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
     const settings = await project.readJson('.claude/settings.json');
     expect(settings.hooks.PreToolUse).toHaveLength(1);
-    expect(settings.hooks.PreToolUse[0].hooks[0].command).toMatch(/baton\.cjs" hook PreToolUse$/);
-    expect(settings.statusLine.command).toMatch(/baton\.cjs" statusline$/);
+    expect(settings.hooks.PreToolUse[0].hooks[0].command).toBe('baton hook PreToolUse');
+    expect(settings.statusLine.command).toBe('baton statusline');
   });
 
   it("into settings with the user's own hooks and keys, twice: theirs are kept, ours are not duplicated; uninstall takes only ours", async () => {
@@ -292,9 +321,9 @@ describe('baton hooks install', () => {
       hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'my-linter' }] }], Notification: [{ hooks: [{ type: 'command', command: 'notify-send hi' }] }] },
     };
     await project.write('.claude/settings.json', theirs);
-    await baton(['hooks', 'install'], { cwd: project.dir });
+    await baton(['hooks', 'install'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
     const once = await project.read('.claude/settings.json');
-    const second = await baton(['hooks', 'install'], { cwd: project.dir });
+    const second = await baton(['hooks', 'install'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
     expect(second.stdout).toContain('already installed');
     expect(await project.read('.claude/settings.json')).toBe(once);
     const settings = JSON.parse(once);
@@ -304,7 +333,7 @@ describe('baton hooks install', () => {
     expect(settings.hooks.Notification).toEqual(theirs.hooks.Notification);
     expect(JSON.parse(await project.read('.claude/settings.json.bak'))).toEqual(theirs);
 
-    await baton(['hooks', 'uninstall'], { cwd: project.dir });
+    await baton(['hooks', 'uninstall'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
     expect(await project.readJson('.claude/settings.json')).toEqual(theirs);
   });
 
@@ -322,7 +351,7 @@ describe('baton hooks install', () => {
   it('baton init sets a project up in one step and keeps what exists', async () => {
     const project = await makeProject();
     await project.write('package.json', { name: 'app', scripts: { test: 'vitest run' } });
-    const result = await baton(['init'], { cwd: project.dir });
+    const result = await baton(['init'], { cwd: project.dir, env: { PATH: PATH_WITH_BATON } });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await project.readJson('.claude/config/project.json')).toMatchObject({ project_type: 'node', test_command: 'npm test --silent' });
     expect(await project.readJson('.claude/progress/feature-list.json')).toEqual({ features: [] });

@@ -4,7 +4,7 @@
  * protocol and Stop / SessionEnd hand the session off, loading what they need lazily.
  */
 import type { CommandContext } from '../context.js';
-import { FAST_HOOKS, hookFailure, hookProjectRoot, runFastHook } from '../hook-fast.js';
+import { FAST_HOOKS, hookFailure, hookProjectRoot, pluginStandsAside, runFastHook } from '../hook-fast.js';
 import { HOOK_EVENTS, type HookEventName } from '../../services/project/claude-settings.js';
 import { checkHookInput, HookInputError, payloadCwd, readHookJson, type HookInput, type HookJson } from '../hook-contract.js';
 import { projectPaths } from '../../services/project/paths.js';
@@ -14,7 +14,7 @@ export function sessionStartOutput(additionalContext: string) {
   return { hookSpecificOutput: { hookEventName: 'SessionStart' as const, additionalContext } };
 }
 
-async function sessionStart(context: CommandContext, input: HookInput): Promise<number> {
+async function sessionStart(context: CommandContext, input: HookInput, plugin: boolean): Promise<number> {
   const [{ runEntry }, { buildAgentContext }] = await Promise.all([import('../entry-protocol.js'), import('../agent-context.js')]);
   let additionalContext: string;
   try {
@@ -23,7 +23,7 @@ async function sessionStart(context: CommandContext, input: HookInput): Promise<
       source: (input as { source?: string }).source ?? 'startup',
       transcriptPath: input.transcript_path ?? null,
     });
-    additionalContext = await buildAgentContext(context.paths, report);
+    additionalContext = await buildAgentContext(context.paths, report, { plugin });
   } catch (error) {
     // The agent must still hear about it: a context that says what broke and what to run.
     additionalContext = `baton: the session entry protocol failed: ${(error as Error).message}\nRun \`baton entry\` in the project to see the full report, and fix that before starting work.`;
@@ -54,9 +54,10 @@ export async function run(context: CommandContext): Promise<number> {
   }
   // -C names the project as CLAUDE_PROJECT_DIR does; the process's own directory never does.
   const named = context.options.dir ? context.projectDir : undefined;
+  const plugin = context.options.plugin === true;
   let stdin = context.stdin;
   if (!stdin && (FAST_HOOKS as readonly string[]).includes(event)) {
-    const fast = await runFastHook(event as (typeof FAST_HOOKS)[number], named);
+    const fast = await runFastHook(event as (typeof FAST_HOOKS)[number], { namedRoot: named, plugin });
     if (typeof fast === 'number') return fast;
     stdin = fast.stdin;
   }
@@ -68,9 +69,10 @@ export async function run(context: CommandContext): Promise<number> {
     return 0;
   }
   const hookContext = { ...context, projectDir: root, paths: projectPaths(root) };
+  if (plugin && pluginStandsAside(hookContext.paths, event as HookEventName, json)) return 0;
   try {
     const input = checkHookInput(event as HookEventName, json);
-    return event === 'SessionStart' ? await sessionStart(hookContext, input) : await handOff(hookContext, input, event);
+    return event === 'SessionStart' ? await sessionStart(hookContext, input, plugin) : await handOff(hookContext, input, event);
   } catch (error) {
     return hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
   }

@@ -9,7 +9,7 @@ import { writeOwnFile } from '../../services/storage/write.js';
 import { grantTrust } from '../../services/project/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
-import { changeHooks } from '../hook-settings.js';
+import { changeHooks, installNotes } from '../hook-settings.js';
 import { DEFAULTS } from '../../services/project/defaults.js';
 
 /** The test command a project most likely uses, from its own files. */
@@ -59,7 +59,7 @@ export async function run(context: CommandContext): Promise<number> {
   } else done.push(`kept your ${path.relative(paths.root, paths.features)}`);
 
   const hooks = await changeHooks(context, 'install');
-  done.push(hooks.changed ? `installed hooks in ${hooks.file}` : `hooks already in ${hooks.file}`);
+  done.push(hooks.changed ? `installed hooks in ${hooks.file}` : `hooks already in ${hooks.file}`, ...installNotes(hooks));
 
   const config = await loadConfig(paths);
   const fields = configuredCommands(config);

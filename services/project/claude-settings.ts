@@ -32,10 +32,45 @@ export const BATON_HOOKS: { event: HookEventName; matcher?: string; timeout: num
   { event: 'SessionEnd', timeout: 30 },
 ];
 
-const OURS = /baton(?:\.c?js)?["']?\s+(?:hook\s+\w+|statusline)\b/;
+const OURS = /baton(?:\.c?js)?["']?\s+(?:hook\s+(\w+)|statusline)\b/;
 
 export function isBatonCommand(command: unknown): boolean {
   return typeof command === 'string' && OURS.test(command);
+}
+
+/** The event a baton hook command handles (`... baton hook Stop` -> Stop); null for anything else. */
+export function batonHookEvent(command: unknown): string | null {
+  return typeof command === 'string' ? (OURS.exec(command)?.[1] ?? null) : null;
+}
+
+/** Claude Code's matcher: a regular expression over the whole tool name (or source, trigger); none, "" or "*" matches everything. */
+export function matcherMatches(matcher: unknown, value: string | undefined): boolean {
+  if (matcher === undefined || matcher === '' || matcher === '*') return true;
+  if (typeof matcher !== 'string' || value === undefined) return false;
+  try {
+    return new RegExp(`^(?:${matcher})$`).test(value);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether these settings run baton for this event and this tool name (or source, trigger). */
+export function runsBatonFor(settings: Settings, event: HookEventName, value: string | undefined): boolean {
+  const groups = settings.hooks?.[event];
+  if (!Array.isArray(groups)) return false;
+  return groups.some((group) => matcherMatches(group?.matcher, value) && Array.isArray(group?.hooks) && group.hooks.some((hook) => batonHookEvent(hook?.command) === event));
+}
+
+/**
+ * The plugin's hooks/hooks.json, from the same table as `baton hooks install`. `--plugin` tells
+ * baton it runs as the plugin, so it can stand aside for hooks the settings files also run.
+ */
+export function pluginHooks(): { description: string; hooks: Record<string, HookGroup[]> } {
+  const hooks: Record<string, HookGroup[]> = {};
+  for (const spec of BATON_HOOKS) {
+    hooks[spec.event] = [{ ...(spec.matcher !== undefined ? { matcher: spec.matcher } : {}), hooks: [{ type: 'command', command: `node "\${CLAUDE_PLUGIN_ROOT}/dist/baton.cjs" hook ${spec.event} --plugin`, timeout: spec.timeout }] }];
+  }
+  return { description: "baton's session lifecycle: the entry protocol at SessionStart, the write gate, edits, compactions and the handoff", hooks };
 }
 
 function withoutBaton(groups: HookGroup[] | undefined): HookGroup[] {

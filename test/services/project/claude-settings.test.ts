@@ -1,0 +1,47 @@
+/** baton's hooks table: the install and the plugin's hooks/hooks.json come from it, and cannot drift apart. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BATON_HOOKS, batonHookEvent, installHooks, matcherMatches, pluginHooks, runsBatonFor } from '../../../services/project/claude-settings.js';
+import { REPO_ROOT } from '../../helpers.js';
+
+describe("the plugin's hooks", () => {
+  it('hooks/hooks.json is what the table gives (run `npm run plugin` after changing the table)', () => {
+    expect(JSON.parse(readFileSync(path.join(REPO_ROOT, 'hooks', 'hooks.json'), 'utf8'))).toEqual(pluginHooks());
+  });
+
+  it('has the same events, matchers and timeouts as `baton hooks install`, run through the plugin root with --plugin', () => {
+    const installed = installHooks({}, (args) => `baton ${args}`, { statusLine: false }).settings.hooks!;
+    const plugin = pluginHooks().hooks;
+    expect(Object.keys(plugin)).toEqual(Object.keys(installed));
+    for (const spec of BATON_HOOKS) {
+      const [group] = plugin[spec.event]!;
+      expect(group!.matcher).toBe(installed[spec.event]![0]!.matcher);
+      expect(group!.hooks![0]!.timeout).toBe(spec.timeout);
+      expect(group!.hooks![0]!.command).toBe(`node "\${CLAUDE_PLUGIN_ROOT}/dist/baton.cjs" hook ${spec.event} --plugin`);
+      expect(batonHookEvent(group!.hooks![0]!.command)).toBe(spec.event);
+    }
+  });
+});
+
+describe('which settings run baton for a call', () => {
+  it("reads Claude Code's matchers as whole-name regular expressions; none, empty or * match all", () => {
+    expect(matcherMatches('Write|Edit', 'Edit')).toBe(true);
+    expect(matcherMatches('Write|Edit', 'NotebookEdit')).toBe(false);
+    expect(matcherMatches(undefined, 'Bash')).toBe(true);
+    expect(matcherMatches('*', 'Bash')).toBe(true);
+    expect(matcherMatches('', undefined)).toBe(true);
+    expect(matcherMatches('(', 'Bash')).toBe(false);
+    expect(matcherMatches({ tool: 'Bash' }, 'Bash')).toBe(false);
+  });
+
+  it('finds baton for an event only where the matcher lets the call through', () => {
+    const settings = installHooks({}, (args) => `baton ${args}`, { statusLine: false }).settings;
+    expect(runsBatonFor(settings, 'PreToolUse', 'Bash')).toBe(true);
+    expect(runsBatonFor(settings, 'PostToolUse', 'Bash')).toBe(false);
+    expect(runsBatonFor(settings, 'Stop', undefined)).toBe(true);
+    expect(runsBatonFor({ hooks: { PreToolUse: [{ matcher: 'Write', hooks: [{ type: 'command', command: 'baton hook PostToolUse' }] }] } }, 'PreToolUse', 'Write')).toBe(false);
+    expect(runsBatonFor({ hooks: { PreToolUse: 'nonsense' as never } }, 'PreToolUse', 'Write')).toBe(false);
+    expect(runsBatonFor({}, 'SessionStart', 'startup')).toBe(false);
+  });
+});
