@@ -1,0 +1,253 @@
+// `npm run e2e`: baton in the real Claude Code CLI, offline. Not part of `npm test`: it
+// installs Claude Code from the npm registry on first use (into ~/.cache/baton-e2e/), then
+// runs it against a fake model on 127.0.0.1 (./fake-model.mjs), inside a private network
+// namespace when it can make one (root and `unshare`), so nothing can leave the machine.
+//
+// baton comes from its own packed tarball, as users get it, in three setups: as the plugin
+// (--plugin-dir), through `baton hooks install` (baton installed on PATH), and both at once.
+// Each run checks what a user would: the SessionStart context reaches the model and names a
+// skill that exists, the gate blocks a Write into src/ while the app is broken and the model
+// sees why, PostToolUse records an edit, the agent's shell finds `baton`, Stop hands off, no
+// hook runs twice; and, in the interactive client (tmux), the status line shows the state
+// after the agent ran `cd src`.
+//
+// Environment: BATON_E2E_CLAUDE_VERSION (default 2.1.331), BATON_E2E_CLAUDE_BIN (a claude
+// already installed), BATON_E2E_KEEP=1 keeps the work
+// folder, BATON_E2E_ONLY=plugin,hooks,both,statusline runs only those.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeModel } from './fake-model.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLAUDE_VERSION = process.env.BATON_E2E_CLAUDE_VERSION ?? '2.1.331';
+const ONLY = process.env.BATON_E2E_ONLY?.split(',');
+const INSIDE = process.env.BATON_E2E_INSIDE === '1';
+
+const sh = (command, args, options = {}) => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------
+// Before the namespace: what needs the registry or the repository.
+
+function ensureClaude() {
+  if (process.env.BATON_E2E_CLAUDE_BIN) return process.env.BATON_E2E_CLAUDE_BIN;
+  const dir = path.join(os.homedir(), '.cache', 'baton-e2e', `claude-code-${CLAUDE_VERSION}`);
+  const bin = path.join(dir, 'node_modules', '.bin', 'claude');
+  if (!existsSync(bin)) {
+    console.log(`installing @anthropic-ai/claude-code@${CLAUDE_VERSION} into ${dir} (once)`);
+    mkdirSync(dir, { recursive: true });
+    sh('npm', ['install', '--no-audit', '--no-fund', `@anthropic-ai/claude-code@${CLAUDE_VERSION}`], { cwd: dir, stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/** baton as a user gets it: the tarball, unpacked (the plugin folder) and installed on a prefix (baton on PATH). */
+function packBaton(work) {
+  const packed = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO }))[0];
+  const tarball = path.join(work, packed.filename);
+  mkdirSync(path.join(work, 'plugin'));
+  sh('tar', ['-xzf', tarball, '-C', path.join(work, 'plugin')]);
+  sh('npm', ['install', '--global', '--prefix', path.join(work, 'prefix'), '--offline', '--no-audit', '--no-fund', tarball]);
+  return { tarball, pluginDir: path.join(work, 'plugin', 'package'), prefixBin: path.join(work, 'prefix', 'bin'), packedBytes: packed.size };
+}
+
+// ---------------------------------------------------------------------------------------
+// The project and the user each run gets.
+
+const GIT = { GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' };
+
+/** A project whose app is broken: its entry file does not parse, so baton's built-in health check fails. */
+function brokenProject(dir) {
+  mkdirSync(path.join(dir, 'src'), { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), '{"name":"e2e-app","version":"1.0.0","main":"index.js"}\n');
+  writeFileSync(path.join(dir, 'index.js'), 'module.exports = {\n');
+  writeFileSync(path.join(dir, 'src', 'app.js'), 'export const app = 1;\n');
+  mkdirSync(path.join(dir, '.claude', 'progress'), { recursive: true });
+  writeFileSync(path.join(dir, '.claude', 'progress', 'feature-list.json'), `${JSON.stringify({ features: [{ id: 'login', description: 'User can log in', status: 'pending' }] }, null, 2)}\n`);
+  sh('git', ['init', '-q', '-b', 'main'], { cwd: dir });
+  sh('git', ['add', '-A'], { cwd: dir });
+  sh('git', ['commit', '-qm', 'a broken app'], { cwd: dir, env: { ...process.env, ...GIT } });
+}
+
+/** A fresh HOME whose Claude Code has answered its first-run questions. */
+function freshHome(dir, project) {
+  mkdirSync(path.join(dir, '.claude'), { recursive: true });
+  writeFileSync(path.join(dir, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, customApiKeyResponses: { approved: ['fake-key'], rejected: [] }, projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } } }));
+  writeFileSync(path.join(dir, '.claude', 'settings.json'), JSON.stringify({ skipDangerousModePermissionPrompt: true }));
+}
+
+function claudeEnv(home, model, pathDirs) {
+  return {
+    PATH: [...pathDirs, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
+    HOME: home,
+    TERM: 'xterm-256color',
+    ANTHROPIC_BASE_URL: model.url,
+    ANTHROPIC_API_KEY: 'fake-key',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    IS_SANDBOX: '1',
+    GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+    ...GIT,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// One headless session: `claude -p` with the script, then what it left behind.
+
+async function headlessRun(name, setup, { claude, baton }) {
+  const work = mkdtempSync(path.join(os.tmpdir(), `baton-e2e-${name}-`));
+  const project = path.join(work, 'proj');
+  const home = path.join(work, 'home');
+  brokenProject(project);
+  freshHome(home, project);
+  const script = [
+    { tool: 'Write', input: { file_path: path.join(project, 'src', 'app.js'), content: 'export const app = 2;\n' } },
+    { tool: 'Write', input: { file_path: path.join(project, 'tests', 'notes.md'), content: 'what broke\n' } },
+    { tool: 'Bash', input: { command: 'baton status', description: 'where the work stands' } },
+    { tool: 'Bash', input: { command: 'cd src && pwd', description: 'go to src' } },
+    { text: 'Done for now.' },
+  ];
+  const model = await startFakeModel(script);
+  const pathDirs = setup.usesPath ? [baton.prefixBin] : [];
+  const env = claudeEnv(home, model, pathDirs);
+  if (setup.installHooks) sh('baton', ['init'], { cwd: project, env: { ...env, PATH: env.PATH } });
+  const args = ['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--include-hook-events', '--permission-mode', 'bypassPermissions', '--debug-file', path.join(work, 'claude-debug.log')];
+  if (setup.plugin) args.push('--plugin-dir', baton.pluginDir);
+  const started = Date.now();
+  const run = await new Promise((resolve) => {
+    const child = spawn(claude, args, { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  await model.close();
+  const ms = Date.now() - started;
+  writeFileSync(path.join(work, 'claude.stdout.jsonl'), run.stdout);
+  writeFileSync(path.join(work, 'requests.json'), JSON.stringify(model.requests, null, 1));
+
+  const shown = model.shown();
+  const agentRequests = model.requests.filter((request) => (request.body.tools ?? []).some((tool) => tool.name === 'Write'));
+  const firstShown = agentRequests[0] ? JSON.stringify(agentRequests[0].body) : '';
+  const events = run.stdout.split('\n').filter(Boolean).map((line) => { try { return JSON.parse(line); } catch { return {}; } });
+  const hookRuns = events.filter((event) => event.type === 'system' && event.subtype === 'hook_response');
+  const progress = (file) => path.join(project, '.claude', 'progress', file);
+  const readJson = (file) => { try { return JSON.parse(readFileSync(progress(file), 'utf8')); } catch { return null; } };
+  const skill = /Skill to load: ([^\\"]+?) \(a skill of baton's plugin\)|Skill to load: read ([^\\"\s]+)/.exec(shown);
+  const refusals = existsSync(progress('gate-refusals.jsonl')) ? readFileSync(progress('gate-refusals.jsonl'), 'utf8').trim().split('\n').filter(Boolean) : [];
+
+  const checks = [
+    ['claude ran to the end (exit 0)', run.code === 0, `exit ${run.code}: ${run.stderr.slice(0, 300)}`],
+    ["SessionStart's context reached the model, once", (firstShown.match(/baton \(session state for /g) ?? []).length === 1, `${(firstShown.match(/baton \(session state for /g) ?? []).length} times`],
+    ['the context says the app is broken (FIX_BROKEN)', /FIX_BROKEN/.test(firstShown), ''],
+    [
+      'the context names a skill that exists',
+      // The plugin's: in Claude Code's list of skills (`- baton:enforcement: <description>`); otherwise the file.
+      skill !== null && (skill[1] ? shown.includes(`- ${skill[1]}: `) : existsSync(skill[2])),
+      skill ? (skill[1] ?? skill[2]) : 'no skill line',
+    ],
+    ['the gate blocked the Write into src/ and the model saw why', /baton: blocked Write writing src\/app\.js/.test(shown), ''],
+    ['src/app.js is unchanged', readFileSync(path.join(project, 'src', 'app.js'), 'utf8') === 'export const app = 1;\n', ''],
+    ['one refusal recorded for the one blocked call', refusals.length === 1, `${refusals.length} lines`],
+    ['PostToolUse recorded the edit of tests/notes.md', (readJson('file_history.json') ?? []).includes('tests/notes.md'), JSON.stringify(readJson('file_history.json'))],
+    ["the agent's shell found baton: `baton status` answered", /FIX_BROKEN/.test(shown.split('"cd src && pwd"')[0].split('baton status').slice(1).join('')), ''],
+    ['Stop handed off: a summary and a metrics row', (readJson('metrics.json')?.sessions ?? []).length >= 1 && existsSync(progress('summaries')) && readdirSync(progress('summaries')).length >= 1, JSON.stringify(readJson('metrics.json'))?.slice(0, 200)],
+    ['each hook answered once: one SessionStart context, one refusal', answering(hookRuns, 'SessionStart') === 1 && answering(hookRuns, 'PreToolUse') === 1, `SessionStart ${answering(hookRuns, 'SessionStart')}, PreToolUse ${answering(hookRuns, 'PreToolUse')}`],
+  ];
+  return { name, ms, checks, work, hookRuns: hookRuns.length };
+}
+
+/** How many runs of an event's hooks said something (a context, a refusal); a hook that stood aside says nothing. */
+function answering(hookRuns, event) {
+  return hookRuns.filter((run) => run.hook_event === event && (run.output || run.stdout || run.stderr)).length;
+}
+
+// ---------------------------------------------------------------------------------------
+// The status line: the interactive client in tmux, after the agent ran `cd src`.
+
+async function statusLineRun({ claude, baton }) {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-statusline-'));
+  const project = path.join(work, 'proj');
+  const home = path.join(work, 'home');
+  brokenProject(project);
+  freshHome(home, project);
+  const model = await startFakeModel([{ tool: 'Bash', input: { command: 'cd src', description: 'go to src' } }, { text: 'In src now.' }]);
+  const env = claudeEnv(home, model, [baton.prefixBin]);
+  sh('baton', ['init'], { cwd: project, env });
+  const session = `baton-e2e-${process.pid}`;
+  // Through env(1): a tmux server started earlier keeps its own environment for new sessions.
+  const envArgs = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+  sh('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '40', '-c', project, 'env', '-i', ...envArgs, claude, '--permission-mode', 'bypassPermissions', 'Go to src.']);
+  let screen = '';
+  const deadline = Date.now() + 60_000;
+  try {
+    while (Date.now() < deadline) {
+      await sleep(1000);
+      screen = sh('tmux', ['capture-pane', '-p', '-t', session]);
+      const ranCd = model.requests.filter((request) => (request.body.messages ?? []).some((message) => message.role === 'assistant')).length >= 1;
+      if (ranCd && /baton: FIX_BROKEN/.test(screen)) break;
+    }
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+    await model.close();
+  }
+  writeFileSync(path.join(work, 'screen.txt'), screen);
+  const line = screen.split('\n').find((text) => text.includes('baton:')) ?? '';
+  return {
+    name: 'statusline',
+    ms: 0,
+    work,
+    checks: [["after `cd src`, the status line shows baton's state", /baton: FIX_BROKEN/.test(screen), line.trim() || screen.split('\n').slice(-6).join(' | ')]],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function inside() {
+  if (process.getuid?.() === 0) spawnSync('ip', ['link', 'set', 'lo', 'up']);
+  const context = { claude: process.env.BATON_E2E_CLAUDE, baton: JSON.parse(process.env.BATON_E2E_BATON) };
+  const runs = [];
+  const setups = {
+    plugin: { plugin: true, installHooks: false, usesPath: false },
+    hooks: { plugin: false, installHooks: true, usesPath: true },
+    both: { plugin: true, installHooks: true, usesPath: true },
+  };
+  for (const [name, setup] of Object.entries(setups)) if (!ONLY || ONLY.includes(name)) runs.push(await headlessRun(name, setup, context));
+  if (!ONLY || ONLY.includes('statusline')) runs.push(await statusLineRun(context));
+  let failed = 0;
+  for (const run of runs) {
+    console.log(`\n${run.name}${run.ms ? ` (${(run.ms / 1000).toFixed(1)} s${run.hookRuns !== undefined ? `, ${run.hookRuns} hook runs` : ''})` : ''}: ${run.work}`);
+    for (const [what, ok, detail] of run.checks) {
+      if (!ok) failed += 1;
+      console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? `: ${detail}` : ''}`);
+    }
+    if (process.env.BATON_E2E_KEEP !== '1' && run.checks.every(([, ok]) => ok)) rmSync(run.work, { recursive: true, force: true });
+  }
+  console.log(`\n${failed === 0 ? 'e2e passed' : `e2e: ${failed} check(s) failed (work folders kept)`}; Claude Code ${CLAUDE_VERSION}, baton ${context.baton.packedBytes} bytes packed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+async function main() {
+  if (INSIDE) return inside();
+  const claude = ensureClaude();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-'));
+  const baton = packBaton(work);
+  const env = { ...process.env, BATON_E2E_INSIDE: '1', BATON_E2E_CLAUDE: claude, BATON_E2E_BATON: JSON.stringify(baton) };
+  const isolated = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0;
+  if (!isolated) console.log('no private network namespace here (needs root and unshare): running on loopback only');
+  const child = isolated ? spawnSync('unshare', ['-n', process.execPath, fileURLToPath(import.meta.url)], { env, stdio: 'inherit' }) : spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { env, stdio: 'inherit' });
+  rmSync(work, { recursive: true, force: true });
+  process.exitCode = child.status ?? 1;
+}
+
+await main();
