@@ -4,7 +4,8 @@
 // namespace when it can make one (root and `unshare`), so nothing can leave the machine.
 //
 // baton comes from its own packed tarball, as users get it, in three setups: as the plugin
-// (--plugin-dir), through `baton hooks install` (baton installed on PATH), and both at once.
+// (--plugin-dir), through `baton hooks install` (baton installed on PATH), both at once, and
+// installed from this repository's marketplace (the npm package served on loopback).
 // Each run checks what a user would: the SessionStart context reaches the model and names a
 // skill that exists, the gate blocks a Write into src/ while the app is broken and the model
 // sees why, PostToolUse records an edit, the agent's shell finds `baton`, Stop hands off, no
@@ -13,13 +14,14 @@
 //
 // Environment: BATON_E2E_CLAUDE_VERSION (default 2.1.331), BATON_E2E_CLAUDE_BIN (a claude
 // already installed), BATON_E2E_KEEP=1 keeps the work
-// folder, BATON_E2E_ONLY=plugin,hooks,both,statusline runs only those.
+// folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,statusline runs only those.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeModel } from './fake-model.mjs';
+import { startFakeRegistry } from './fake-registry.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLAUDE_VERSION = process.env.BATON_E2E_CLAUDE_VERSION ?? '2.1.331';
@@ -51,7 +53,8 @@ function packBaton(work) {
   mkdirSync(path.join(work, 'plugin'));
   sh('tar', ['-xzf', tarball, '-C', path.join(work, 'plugin')]);
   sh('npm', ['install', '--global', '--prefix', path.join(work, 'prefix'), '--offline', '--no-audit', '--no-fund', tarball]);
-  return { tarball, pluginDir: path.join(work, 'plugin', 'package'), prefixBin: path.join(work, 'prefix', 'bin'), packedBytes: packed.size };
+  const packageJson = JSON.parse(readFileSync(path.join(work, 'plugin', 'package', 'package.json'), 'utf8'));
+  return { tarball, packageJson, pluginDir: path.join(work, 'plugin', 'package'), prefixBin: path.join(work, 'prefix', 'bin'), packedBytes: packed.size };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -116,6 +119,7 @@ async function headlessRun(name, setup, { claude, baton }) {
   const pathDirs = setup.usesPath ? [baton.prefixBin] : [];
   const env = claudeEnv(home, model, pathDirs);
   if (setup.installHooks) sh('baton', ['init'], { cwd: project, env: { ...env, PATH: env.PATH } });
+  const installed = setup.marketplace ? await installFromMarketplace(env, baton) : null;
   const args = ['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--include-hook-events', '--permission-mode', 'bypassPermissions', '--debug-file', path.join(work, 'claude-debug.log')];
   if (setup.plugin) args.push('--plugin-dir', baton.pluginDir);
   const started = Date.now();
@@ -164,7 +168,41 @@ async function headlessRun(name, setup, { claude, baton }) {
     ['Stop handed off: a summary and a metrics row', (readJson('metrics.json')?.sessions ?? []).length >= 1 && existsSync(progress('summaries')) && readdirSync(progress('summaries')).length >= 1, JSON.stringify(readJson('metrics.json'))?.slice(0, 200)],
     ['each hook answered once: one SessionStart context, one refusal', answering(hookRuns, 'SessionStart') === 1 && answering(hookRuns, 'PreToolUse') === 1, `SessionStart ${answering(hookRuns, 'SessionStart')}, PreToolUse ${answering(hookRuns, 'PreToolUse')}`],
   ];
+  if (installed) checks.unshift(...installed.checks);
   return { name, ms, checks, work, hookRuns: hookRuns.length };
+}
+
+function execClaude(args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(process.env.BATON_E2E_CLAUDE, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * As a user would: `claude plugin marketplace add` of this repository (its own
+ * marketplace.json), then `claude plugin install baton@baton`, the package coming from a
+ * registry on loopback that holds the packed tarball under the package's own name.
+ */
+async function installFromMarketplace(env, baton) {
+  const registry = await startFakeRegistry(baton.tarball, baton.packageJson);
+  const npmEnv = { ...env, npm_config_registry: registry.url, npm_config_cache: path.join(env.HOME, '.npm') };
+  // Not spawnSync: the registry answers from this process's event loop.
+  const run = (args) => execClaude(args, { env: npmEnv, cwd: env.HOME });
+  const added = await run(['plugin', 'marketplace', 'add', REPO]);
+  const install = await run(['plugin', 'install', 'baton@baton']);
+  await registry.close();
+  const settings = JSON.parse(readFileSync(path.join(env.HOME, '.claude', 'settings.json'), 'utf8'));
+  return {
+    checks: [
+      ['`claude plugin marketplace add` takes the repository', added.status === 0, `${added.stdout}${added.stderr}`.trim().slice(0, 300)],
+      ['`claude plugin install baton@baton` installs the npm package and enables it', install.status === 0 && settings.enabledPlugins?.['baton@baton'] === true && registry.requests.some((request) => request.includes('.tgz')), `${install.stdout}${install.stderr}`.trim().slice(0, 300)],
+    ],
+  };
 }
 
 /** How many runs of an event's hooks said something (a context, a refusal); a hook that stood aside says nothing. */
@@ -213,14 +251,27 @@ async function statusLineRun({ claude, baton }) {
 
 // ---------------------------------------------------------------------------------------
 
+/** `claude plugin validate` on the repository (plugin and marketplace) and on the plugin as packed. */
+async function validateRun({ baton }) {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-validate-'));
+  const checks = [];
+  for (const [what, dir] of [['the repository', REPO], ['the packed plugin', baton.pluginDir]]) {
+    const run = await execClaude(['plugin', 'validate', dir], { env: { PATH: process.env.PATH, HOME: home }, cwd: home });
+    checks.push([`\`claude plugin validate\` passes on ${what}`, run.status === 0 && /Validation passed/.test(run.stdout + run.stderr), `${run.stdout}${run.stderr}`.trim().split('\n').slice(-3).join(' | ')]);
+  }
+  return { name: 'validate', ms: 0, work: home, checks };
+}
+
 async function inside() {
   if (process.getuid?.() === 0) spawnSync('ip', ['link', 'set', 'lo', 'up']);
   const context = { claude: process.env.BATON_E2E_CLAUDE, baton: JSON.parse(process.env.BATON_E2E_BATON) };
   const runs = [];
+  if (!ONLY || ONLY.includes('validate')) runs.push(await validateRun(context));
   const setups = {
     plugin: { plugin: true, installHooks: false, usesPath: false },
     hooks: { plugin: false, installHooks: true, usesPath: true },
     both: { plugin: true, installHooks: true, usesPath: true },
+    marketplace: { plugin: false, installHooks: false, usesPath: false, marketplace: true },
   };
   for (const [name, setup] of Object.entries(setups)) if (!ONLY || ONLY.includes(name)) runs.push(await headlessRun(name, setup, context));
   if (!ONLY || ONLY.includes('statusline')) runs.push(await statusLineRun(context));
