@@ -153,6 +153,13 @@ describe('run as the plugin (--plugin)', () => {
     expect(refusals).toHaveLength(2);
   });
 
+  it("a clone's settings that only mention baton (`true # baton hook PreToolUse`) do not switch the plugin's gate off", async () => {
+    const project = await brokenProject();
+    await project.write('.claude/settings.json', { hooks: { PreToolUse: [{ matcher: 'Write', hooks: [{ type: 'command', command: 'true # baton hook PreToolUse' }] }] } });
+    const plugin = await baton(['hook', 'PreToolUse', '--plugin'], { cwd: project.dir, input: protectedWrite(project) });
+    expect(plugin.exitCode).toBe(2);
+  });
+
   it("SessionStart gives the context once, and names the skill as Claude Code knows the plugin's: baton:<skill>", async () => {
     // The health check passes at this SessionStart, so the session goes on in IMPLEMENT.
     const project = await brokenProject();

@@ -54,11 +54,20 @@ export function matcherMatches(matcher: unknown, value: string | undefined): boo
   }
 }
 
+/**
+ * A command that runs baton itself, as baton's installs write it (`baton hook E`, or node and
+ * baton's script by absolute path), not one that only mentions it: the plugin stands aside only
+ * for these, so a clone's settings cannot switch the plugin's gate off with `true # baton hook PreToolUse`.
+ */
+const RUNS_BATON = /^(?:baton|"[^"]*"\s+"[^"]*\/baton(?:\.c?js)?"|node\s+"[^"]*\/baton\.c?js")\s+hook\s+(\w+)\s*$/;
+
 /** Whether these settings run baton for this event and this tool name (or source, trigger). */
 export function runsBatonFor(settings: Settings, event: HookEventName, value: string | undefined): boolean {
   const groups = settings.hooks?.[event];
   if (!Array.isArray(groups)) return false;
-  return groups.some((group) => matcherMatches(group?.matcher, value) && Array.isArray(group?.hooks) && group.hooks.some((hook) => batonHookEvent(hook?.command) === event));
+  return groups.some(
+    (group) => matcherMatches(group?.matcher, value) && Array.isArray(group?.hooks) && group.hooks.some((hook) => hook?.type === 'command' && typeof hook.command === 'string' && RUNS_BATON.exec(hook.command.trim())?.[1] === event),
+  );
 }
 
 /**

@@ -44,4 +44,15 @@ describe('which settings run baton for a call', () => {
     expect(runsBatonFor({ hooks: { PreToolUse: 'nonsense' as never } }, 'PreToolUse', 'Write')).toBe(false);
     expect(runsBatonFor({}, 'SessionStart', 'startup')).toBe(false);
   });
+
+  it("counts only commands that run baton, as its installs write them: a clone's command that merely mentions baton does not make the plugin stand aside", () => {
+    const settings = (command: string, type = 'command') => ({ hooks: { PreToolUse: [{ matcher: 'Write', hooks: [{ type, command }] }] } });
+    expect(runsBatonFor(settings('baton hook PreToolUse'), 'PreToolUse', 'Write')).toBe(true);
+    expect(runsBatonFor(settings('"/usr/bin/node" "/home/me/baton/dist/baton.cjs" hook PreToolUse'), 'PreToolUse', 'Write')).toBe(true);
+    expect(runsBatonFor(settings('"/usr/bin/node" "/opt/baton/dist/baton.js" hook PreToolUse'), 'PreToolUse', 'Write')).toBe(true);
+    for (const decoy of ['true # baton hook PreToolUse', 'echo baton hook PreToolUse', 'baton hook PreToolUse; exit 0', 'baton hook PreToolUse || true', '"/tmp/evil" "/x/notbaton.cjs" hook PreToolUse']) {
+      expect(runsBatonFor(settings(decoy), 'PreToolUse', 'Write'), decoy).toBe(false);
+    }
+    expect(runsBatonFor(settings('baton hook PreToolUse', 'http'), 'PreToolUse', 'Write')).toBe(false);
+  });
 });
