@@ -32,9 +32,27 @@ export const FAST_HOOKS = ['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop'] as
 const BLOCK = 2;
 const NON_BLOCKING_ERROR = 1;
 
+/** A hook's answer, before it reaches Claude Code as an exit code and stderr (a process) or as JSON (the service). */
+export interface HookAnswer {
+  code: number;
+  /** To the model on a block (code 2); a message to the user otherwise. */
+  message?: string;
+}
+
+const ALLOW: HookAnswer = { code: 0 };
+
+export function failedHook(message: string): HookAnswer {
+  return { code: NON_BLOCKING_ERROR, message: `baton hook: ${message}` };
+}
+
+/** For the command-line hooks: the answer written where Claude Code reads a command hook's. */
 export function hookFailure(message: string): number {
-  process.stderr.write(`baton hook: ${message}\n`);
-  return NON_BLOCKING_ERROR;
+  return writeAnswer(failedHook(message));
+}
+
+export function writeAnswer(answer: HookAnswer): number {
+  if (answer.message) process.stderr.write(`${answer.message}\n`);
+  return answer.code;
 }
 
 type HealthView =
@@ -64,18 +82,17 @@ async function protectedGlobs(paths: ProjectPaths, health: HealthView): Promise<
   return gateGlobs(await configuredGlobs(paths), health.kind === 'ok' ? health.protectedPaths : null);
 }
 
-export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<number> {
+export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<HookAnswer> {
   const health = readHealth(paths);
   // Healthy, unknown or no session yet: nothing to guard. The common case, so it comes first.
   // FIX_BROKEN guards whatever the last check said: a check that could not run is not a fix.
-  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN' && !health.fixBroken)) return 0;
+  if (health.kind === 'missing' || (health.kind === 'ok' && health.status !== 'BROKEN' && !health.fixBroken)) return ALLOW;
   let input: PreToolUseInput;
   try {
     input = checkHookInput('PreToolUse', json) as PreToolUseInput;
   } catch (error) {
     // Broken (or unknown): fail closed rather than let an unreadable call through.
-    process.stderr.write(`baton: refusing this tool call: the app is not known to be healthy and the hook input could not be read (${(error as Error).message}).\n`);
-    return BLOCK;
+    return { code: BLOCK, message: `baton: refusing this tool call: the app is not known to be healthy and the hook input could not be read (${(error as Error).message}).` };
   }
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root;
   const gate = await protectedGlobs(paths, health);
@@ -84,43 +101,41 @@ export async function preToolUse(paths: ProjectPaths, json: HookJson): Promise<n
     hit = await protectedWrite(input as ToolCall, paths.root, cwd, gate.globs);
   } catch (error) {
     // A crash here would exit 1, which Claude Code takes as "go ahead": while broken, refuse instead.
-    process.stderr.write(`baton: refusing this tool call: the app is not known to be healthy and baton could not tell what it writes (${(error as Error).message}).\n`);
-    return BLOCK;
+    return { code: BLOCK, message: `baton: refusing this tool call: the app is not known to be healthy and baton could not tell what it writes (${(error as Error).message}).` };
   }
-  if (!hit) return 0;
+  if (!hit) return ALLOW;
   const why =
     health.kind === 'unreadable'
       ? `baton cannot read its state (${health.problem}), so it cannot tell whether the app is healthy`
       : health.status === 'BROKEN'
         ? `the app's health check is BROKEN${health.detail ? ` (${health.detail})` : ''}`
         : `the session is in FIX_BROKEN and no health check has passed since${health.detail ? ` (${health.detail})` : ''}`;
-  process.stderr.write(
+  const message =
     `baton: blocked ${input.tool_name} writing ${hit.path} (protected by "${hit.glob}"): ${why}.\n` +
-      'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
-      'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.\n' +
-      (gate.note ? `${gate.note}.\n` : ''),
-  );
+    'Fix the app before feature work: work outside the protected paths (tests, config), then `baton send HEALTH_FIXED`; ' +
+    'or roll back with `baton rollback`; or `baton entry` to re-check. Protected paths are `protected_paths` in .claude/config/project.json.' +
+    (gate.note ? `\n${gate.note}.` : '');
   // Lock-free: a refusal must answer within the hook's timeout, whoever holds the progress lock.
   const refusal = { at: new Date().toISOString(), session_id: input.session_id ?? null, tool_name: input.tool_name, path: hit.path, glob: hit.glob };
   await recordGateRefusal(paths, refusal).catch(() => undefined);
-  return BLOCK;
+  return { code: BLOCK, message };
 }
 
 /** Most recent first, no duplicates, bounded; paths relative to the project. */
-export async function postToolUse(paths: ProjectPaths, input: PostToolUseInput): Promise<number> {
+export async function postToolUse(paths: ProjectPaths, input: PostToolUseInput): Promise<HookAnswer> {
   const toolInput = input.tool_input as Record<string, unknown>;
   const file = input.tool_name === 'NotebookEdit' ? toolInput.notebook_path : ['Write', 'Edit', 'MultiEdit'].includes(input.tool_name) ? toolInput.file_path : undefined;
-  if (typeof file !== 'string') return 0;
+  if (typeof file !== 'string') return ALLOW;
   const relative = projectRelative(paths.root, input.cwd && path.isAbsolute(input.cwd) ? input.cwd : paths.root, file);
-  if (relative === null || isProgressPath(relative)) return 0;
+  if (relative === null || isProgressPath(relative)) return ALLOW;
   await recordEdit(paths, relative);
-  return 0;
+  return ALLOW;
 }
 
 
-export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'): Promise<number> {
+export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'): Promise<HookAnswer> {
   await updateSessionRecord(paths, (record) => (record ? { ...record, compressions: { ...record.compressions, [trigger]: record.compressions[trigger] + 1 } } : record));
-  return 0;
+  return ALLOW;
 }
 
 /**
@@ -128,7 +143,7 @@ export async function preCompact(paths: ProjectPaths, trigger: 'manual' | 'auto'
  * every turn): done here, tokens and who handed off included. Anything else, a bad input
  * included, is the full handoff's (null).
  */
-async function handOffIfCheap(paths: ProjectPaths, json: HookJson): Promise<number | null> {
+async function handOffIfCheap(paths: ProjectPaths, json: HookJson): Promise<HookAnswer | null> {
   let input: StopInput;
   try {
     input = checkHookInput('Stop', json) as StopInput;
@@ -138,10 +153,10 @@ async function handOffIfCheap(paths: ProjectPaths, json: HookJson): Promise<numb
   // commit_on_end commits what the turn changed, which only git can tell: the full handoff asks it.
   if (readConfigLight(paths).commit_on_end === true) return null;
   const check = checkHandoff(paths, { ...(input.session_id !== undefined ? { sessionId: input.session_id } : {}), transcriptPath: input.transcript_path ?? null, gitStamp: () => gitStamp(paths.root) });
-  if (check.kind === 'other-session' || check.kind === 'no-session') return 0;
+  if (check.kind === 'other-session' || check.kind === 'no-session') return ALLOW;
   if (check.kind !== 'nothing-new' && check.kind !== 'tokens-only') return null;
   await recordLightHandoff(paths, check, 'Stop');
-  return 0;
+  return ALLOW;
 }
 
 /**
@@ -172,30 +187,39 @@ export interface HandOver {
 }
 
 /**
+ * A per-call hook's answer to its input, wherever the input came from (a process's stdin, or
+ * the service's request body): the answer, or 'full' when the full handoff must run (a Stop
+ * with something new). `namedRoot`: the project Claude Code names (CLAUDE_PROJECT_DIR, -C).
+ */
+export async function answerFastHook(event: (typeof FAST_HOOKS)[number], json: HookJson, options: { namedRoot?: string | undefined; plugin?: boolean } = {}): Promise<HookAnswer | 'full'> {
+  const root = hookProjectRoot(json, options.namedRoot);
+  // No project: no session to guard or record, and nothing may be created.
+  if (root === null) return ALLOW;
+  const paths = projectPaths(root);
+  if (options.plugin && pluginStandsAside(paths, event, json)) return ALLOW;
+  if (event === 'Stop') return (await handOffIfCheap(paths, json).catch(() => null)) ?? 'full';
+  let answer: HookAnswer;
+  if (event === 'PreToolUse') answer = await preToolUse(paths, json);
+  else {
+    try {
+      const input = checkHookInput(event, json);
+      answer = event === 'PostToolUse' ? await postToolUse(paths, input as PostToolUseInput) : await preCompact(paths, (input as { trigger: 'manual' | 'auto' }).trigger);
+    } catch (error) {
+      answer = failedHook(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
+    }
+  }
+  // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
+  // Not after a refusal, which waits on no lock.
+  if (answer.code !== BLOCK) await saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  return answer;
+}
+
+/**
  * Entry point of dist/hook-fast.js, called from the CLI before anything else loads: the exit
  * code, or a HandOver when the full CLI must run the hook (a handoff with something new).
  */
 export async function runFastHook(event: (typeof FAST_HOOKS)[number], options: { namedRoot?: string | undefined; plugin?: boolean } = {}): Promise<number | HandOver> {
   const stdin = readStdinToEnd();
-  const json = readHookJson(stdin);
-  const root = hookProjectRoot(json, options.namedRoot);
-  // No project: no session to guard or record, and nothing may be created.
-  if (root === null) return 0;
-  const paths = projectPaths(root);
-  if (options.plugin && pluginStandsAside(paths, event, json)) return 0;
-  if (event === 'Stop') return (await handOffIfCheap(paths, json).catch(() => null)) ?? { stdin };
-  let code: number;
-  if (event === 'PreToolUse') code = await preToolUse(paths, json);
-  else {
-    try {
-      const input = checkHookInput(event, json);
-      code = event === 'PostToolUse' ? await postToolUse(paths, input as PostToolUseInput) : await preCompact(paths, (input as { trigger: 'manual' | 'auto' }).trigger);
-    } catch (error) {
-      code = hookFailure(error instanceof HookInputError ? error.message : `${event} failed: ${(error as Error).message}`);
-    }
-  }
-  // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
-  // Not after a refusal, which waits on no lock.
-  if (code !== BLOCK) await saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
-  return code;
+  const answer = await answerFastHook(event, readHookJson(stdin), options);
+  return answer === 'full' ? { stdin } : writeAnswer(answer);
 }
