@@ -78,17 +78,23 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   metrics: { usage: 'baton metrics [--json]', summary: 'one row per session, and the totals', load: () => import('./commands/metrics.js') },
   hook: {
-    usage: 'baton hook EVENT [--plugin]',
+    usage: 'baton hook EVENT [--plugin] [--serve]',
     summary: "Claude Code's hooks (SessionStart, PreToolUse, PostToolUse, PreCompact, Stop, SessionEnd); reads JSON on stdin (--plugin: run by the plugin)",
-    options: { plugin: { type: 'boolean' } },
+    options: { plugin: { type: 'boolean' }, serve: { type: 'boolean' } },
     load: () => import('./commands/hook.js'),
   },
   hooks: {
-    usage: 'baton hooks install|uninstall|plugin [--local]',
+    usage: 'baton hooks install|uninstall|plugin [--local] [--http]',
     summary: "merge baton's hooks into .claude/settings.json (baton on PATH) or settings.local.json, or take them out; plugin: print the plugin's hooks.json",
-    options: { local: { type: 'boolean' } },
+    options: { local: { type: 'boolean' }, http: { type: 'boolean' } },
     writesProject: true,
     load: () => import('./commands/hooks.js'),
+  },
+  serve: {
+    usage: 'baton serve [--port N] [--idle-exit SECONDS] [--detach]',
+    summary: "the service for Claude Code's HTTP hooks and baton's events on 127.0.0.1 (one per user; exits when idle, default 3600 s)",
+    options: { port: { type: 'string' }, 'idle-exit': { type: 'string' }, detach: { type: 'boolean' } },
+    load: () => import('./commands/serve.js'),
   },
   doctor: {
     usage: 'baton doctor [--json]',

@@ -6,7 +6,11 @@
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { installHooks, uninstallHooks, type Settings } from '../services/project/claude-settings.js';
+import { userSettingsFile } from '../services/project/installed-hooks.js';
+import { writeFileAtomic } from '../services/storage/atomic.js';
+import { ensureServiceRecord, SECRET_ENV } from '../services/serve/service-record.js';
 import { BadFileError } from '../services/errors.js';
 import { readOwnJson } from '../services/storage/read.js';
 import { writeOwnFile } from '../services/storage/write.js';
@@ -78,6 +82,30 @@ export interface HooksChange {
   otherOnPath: string | null;
   /** Install: the other project settings file baton's entries were taken out of, so no hook runs twice. */
   movedFrom: string | null;
+  /** `--http`: the service's port, and the user settings file that now holds its secret. */
+  http: { port: number; secretIn: string } | null;
+}
+
+/**
+ * Claude Code's HTTP hooks read the service's secret from its environment: `env` in the user's
+ * own settings (outside every project, so no commit takes it), made readable by the user only.
+ */
+async function putSecretInUserSettings(secret: string): Promise<string> {
+  const file = userSettingsFile();
+  let settings: Settings = {};
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadFileError(file, 'must be a JSON object', undefined, 'fix it first; baton has not changed it');
+    settings = parsed as Settings;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new BadFileError(file, `is not valid JSON (${error.message})`, undefined, 'fix it first; baton has not changed it');
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const env = settings.env && typeof settings.env === 'object' && !Array.isArray(settings.env) ? (settings.env as Record<string, unknown>) : {};
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify({ ...settings, env: { ...env, [SECRET_ENV]: secret } }, null, 2)}\n`, { mode: 0o600, backup: `${file}.bak` });
+  await fs.chmod(file, 0o600);
+  return file;
 }
 
 /**
@@ -87,7 +115,9 @@ export interface HooksChange {
  */
 export async function changeHooks(context: CommandContext, action: 'install' | 'uninstall', statusLine = true): Promise<HooksChange> {
   const how = invocation();
-  const target: ProjectSettingsScope = context.options.local || !how.portable ? 'local' : 'project';
+  const useHttp = action === 'install' && context.options.http === true;
+  // HTTP hooks need this user's service: personal, so never in the shared file.
+  const target: ProjectSettingsScope = context.options.local || !how.portable || useHttp ? 'local' : 'project';
   const other: ProjectSettingsScope = target === 'local' ? 'project' : 'local';
   const files = { [target]: settingsFile(context, target), [other]: settingsFile(context, other) } as Record<ProjectSettingsScope, string>;
   const read = { [target]: readSettings(context, files[target]), [other]: readSettings(context, files[other]) } as Record<ProjectSettingsScope, ReturnType<typeof readSettings>>;
@@ -103,17 +133,19 @@ export async function changeHooks(context: CommandContext, action: 'install' | '
       removed += result.removed;
       if (await writeSettings(context, files[scope], result.settings, read[scope].text)) changedFiles.push(label(scope));
     }
-    return { file: changedFiles.join(', ') || label('project'), changed: changedFiles.length > 0, statusLineKept: false, removed, ...common, movedFrom: null };
+    return { file: changedFiles.join(', ') || label('project'), changed: changedFiles.length > 0, statusLineKept: false, removed, ...common, movedFrom: null, http: null };
   }
 
-  const installed = installHooks(read[target].settings, how.command, { statusLine });
+  const record = useHttp ? await ensureServiceRecord() : null;
+  const installed = installHooks(read[target].settings, how.command, { statusLine, ...(record ? { http: { port: record.port, secretEnv: SECRET_ENV } } : {}) });
   const changed = await writeSettings(context, files[target], installed.settings, read[target].text);
   let movedFrom: string | null = null;
   if (read[other].text !== null) {
     const cleaned = uninstallHooks(read[other].settings);
     if (cleaned.removed > 0 && (await writeSettings(context, files[other], cleaned.settings, read[other].text))) movedFrom = label(other);
   }
-  return { file: label(target), changed: changed || movedFrom !== null, statusLineKept: installed.statusLineKept, removed: 0, ...common, movedFrom };
+  const http = record ? { port: record.port, secretIn: await putSecretInUserSettings(record.secret) } : null;
+  return { file: label(target), changed: changed || movedFrom !== null, statusLineKept: installed.statusLineKept, removed: 0, ...common, movedFrom, http };
 }
 
 /** What a user should know about an install beyond "installed": why the hooks went where they did. */
@@ -124,5 +156,9 @@ export function installNotes(change: HooksChange): string[] {
     notes.push(`${why}, so the hooks name this baton by its absolute path, in ${change.file}, which is personal (not committed); for hooks a team shares, install baton on PATH (npm install -g) and run \`baton hooks install\` again`);
   }
   if (change.movedFrom) notes.push(`took baton's hooks out of ${change.movedFrom}, so each hook runs once`);
+  if (change.http) {
+    notes.push(`PreToolUse, PostToolUse, PreCompact and Stop go to baton serve on 127.0.0.1:${change.http.port}; SessionStart starts it when it is not running; its secret is in ${change.http.secretIn} (env ${SECRET_ENV}, readable by you only)`);
+    notes.push('while the service is down, the gate refuses every Write, Edit and Bash call (it never opens silently): `baton serve --detach` starts it again, `baton hooks install` goes back to command hooks');
+  }
   return notes;
 }

@@ -37,7 +37,26 @@ function exampleFor(type: string): string {
   return type.startsWith('FEATURE') || type.startsWith('TESTS') ? '{"featureId": "login"}' : '{}';
 }
 
-export async function sendAndReport(context: CommandContext, event: UserEvent): Promise<number> {
+/** What a sent event did, as `send --json` prints it; the text output is made from it too, so every transport prints the same. */
+export interface SendReport {
+  accepted: true;
+  event: UserEvent;
+  from: string;
+  to: string;
+  path: string[];
+  state: string;
+  revision: number;
+  health_status: string;
+  health_detail: string | null;
+  current_feature: string | null;
+  test_run: unknown;
+  commit: unknown;
+  not_fixed?: { why: string; todo: string; force: string; output_tail: string | null };
+  warnings: string[];
+}
+
+/** Sends the event and says what came of it: the exit code (7: the check it needed did not pass) and the report. */
+export async function sendEvent(context: CommandContext, event: UserEvent): Promise<{ code: number; report: SendReport }> {
   const runtime = await openRuntime(context);
   const outcome = await applyEvent(runtime, event, 'send');
   const { after, entry } = outcome;
@@ -46,42 +65,55 @@ export async function sendAndReport(context: CommandContext, event: UserEvent): 
   const notFixed = event.type === 'HEALTH_FIXED' && after.state === 'FIX_BROKEN' ? whyNotFixed(health) : null;
   // The tests this event ran failed or timed out: the event is logged (back to IMPLEMENT), but its check did not pass.
   const testsFailed = entry.results?.some((result) => result.type === 'xstate.done.actor.testRun' && ['failed', 'timed_out'].includes((result.output as { outcome?: string } | undefined)?.outcome ?? ''));
-  const code = notFixed || testsFailed ? EXIT.CHECK_FAILED : 0;
-  const path = entry.path ?? [entry.from, entry.to];
-  for (const warning of outcome.warnings) warn(warning);
-  if (context.json) {
-    printJson({
-      accepted: true,
-      event,
-      from: entry.from,
-      to: entry.to,
-      path,
-      state: after.state,
-      revision: after.revision,
-      health_status: after.health_status,
-      health_detail: health?.detail ?? null,
-      current_feature: outcome.snapshot.context.currentFeatureId,
-      test_run: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.testRun') ? outcome.snapshot.context.lastTestRun : null,
-      commit: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.featureCommit') ? outcome.snapshot.context.lastCommit : null,
-      ...(notFixed ? { not_fixed: { ...notFixed, force: FORCE_FIX_HINT } } : {}),
-      warnings: outcome.warnings,
-    });
-    return code;
+  const report: SendReport = {
+    accepted: true,
+    event,
+    from: entry.from,
+    to: entry.to,
+    path: entry.path ?? [entry.from, entry.to],
+    state: after.state,
+    revision: after.revision,
+    health_status: after.health_status,
+    health_detail: health?.detail ?? null,
+    current_feature: outcome.snapshot.context.currentFeatureId,
+    test_run: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.testRun') ? outcome.snapshot.context.lastTestRun : null,
+    commit: outcome.entry.results?.some((result) => result.type === 'xstate.done.actor.featureCommit') ? outcome.snapshot.context.lastCommit : null,
+    ...(notFixed ? { not_fixed: { ...notFixed, force: FORCE_FIX_HINT, output_tail: health?.outputTail ?? null } } : {}),
+    warnings: outcome.warnings,
+  };
+  return { code: notFixed || testsFailed ? EXIT.CHECK_FAILED : 0, report };
+}
+
+type TestRunView = { outcome: string; reason: string; evidence?: string | null; outputTail?: string | null };
+type CommitView = { status: string; detail: string };
+
+/** Prints a report: the JSON object with --json, else the lines a person reads. */
+export function printSendReport(report: SendReport, json: boolean): void {
+  for (const warning of report.warnings) warn(warning);
+  if (json) {
+    const { not_fixed: notFixed, ...rest } = report;
+    printJson({ ...rest, ...(notFixed ? { not_fixed: { why: notFixed.why, todo: notFixed.todo, force: notFixed.force } } : {}) });
+    return;
   }
-  println(`${event.type}: ${path.slice(0, -1).map((state) => `${state} -> `).join('')}${paint(entry.to, 'bold')} (revision ${after.revision})`);
-  if (notFixed) {
-    println(paint(`not fixed: ${notFixed.why}`, 'red'));
-    if (health?.outputTail) for (const line of health.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
-    println(`next: ${notFixed.todo}`);
-    println(`or, ${FORCE_FIX_HINT}`);
-  } else if (event.type === 'HEALTH_FIXED' && health) println(`health: ${health.detail}`);
-  const ran = outcome.entry.results?.map((result) => result.type) ?? [];
-  const { lastTestRun, lastCommit } = outcome.snapshot.context;
-  if (ran.includes('xstate.done.actor.testRun') && lastTestRun) {
-    const color = lastTestRun.outcome === 'passed' ? 'green' : lastTestRun.outcome === 'not_configured' ? 'yellow' : 'red';
-    println(`tests: ${paint(lastTestRun.outcome, color)} (${lastTestRun.reason})${lastTestRun.evidence ? `; output: ${lastTestRun.evidence}` : ''}`);
-    if (lastTestRun.outcome !== 'passed' && lastTestRun.outputTail) for (const line of lastTestRun.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
+  println(`${report.event.type}: ${report.path.slice(0, -1).map((state) => `${state} -> `).join('')}${paint(report.to, 'bold')} (revision ${report.revision})`);
+  if (report.not_fixed) {
+    println(paint(`not fixed: ${report.not_fixed.why}`, 'red'));
+    if (report.not_fixed.output_tail) for (const line of report.not_fixed.output_tail.split('\n')) println(paint(`  | ${line}`, 'dim'));
+    println(`next: ${report.not_fixed.todo}`);
+    println(`or, ${report.not_fixed.force}`);
+  } else if (report.event.type === 'HEALTH_FIXED' && report.health_detail) println(`health: ${report.health_detail}`);
+  const testRun = report.test_run as TestRunView | null;
+  if (testRun) {
+    const color = testRun.outcome === 'passed' ? 'green' : testRun.outcome === 'not_configured' ? 'yellow' : 'red';
+    println(`tests: ${paint(testRun.outcome, color)} (${testRun.reason})${testRun.evidence ? `; output: ${testRun.evidence}` : ''}`);
+    if (testRun.outcome !== 'passed' && testRun.outputTail) for (const line of testRun.outputTail.split('\n')) println(paint(`  | ${line}`, 'dim'));
   }
-  if (ran.includes('xstate.done.actor.featureCommit') && lastCommit) println(`commit: ${lastCommit.status} (${lastCommit.detail})`);
+  const commit = report.commit as CommitView | null;
+  if (commit) println(`commit: ${commit.status} (${commit.detail})`);
+}
+
+export async function sendAndReport(context: CommandContext, event: UserEvent): Promise<number> {
+  const { code, report } = await sendEvent(context, event);
+  printSendReport(report, context.json);
   return code;
 }

@@ -16,6 +16,8 @@ export function sessionStartOutput(additionalContext: string) {
 
 async function sessionStart(context: CommandContext, input: HookInput, plugin: boolean): Promise<number> {
   const [{ runEntry }, { buildAgentContext }] = await Promise.all([import('../entry-protocol.js'), import('../agent-context.js')]);
+  // HTTP hooks (`baton hooks install --http`): the service answers the per-call hooks, so it must run.
+  const serviceProblem = context.options.serve ? await (await import('../serve/ensure.js')).ensureServiceRunning() : null;
   let additionalContext: string;
   try {
     const report = await runEntry(context, {
@@ -28,6 +30,7 @@ async function sessionStart(context: CommandContext, input: HookInput, plugin: b
     // The agent must still hear about it: a context that says what broke and what to run.
     additionalContext = `baton: the session entry protocol failed: ${(error as Error).message}\nRun \`baton entry\` in the project to see the full report, and fix that before starting work.`;
   }
+  if (serviceProblem) additionalContext = `${serviceProblem}: until it runs, the gate refuses every Write, Edit and Bash call. Ask the user to run \`baton serve --detach\`.\n${additionalContext}`;
   process.stdout.write(`${JSON.stringify(sessionStartOutput(additionalContext))}\n`);
   return 0;
 }

@@ -10,6 +10,7 @@ export type HookEventName = (typeof HOOK_EVENTS)[number];
 interface HookCommand {
   type: string;
   command?: string;
+  url?: string;
   timeout?: number;
   [key: string]: unknown;
 }
@@ -59,14 +60,21 @@ export function matcherMatches(matcher: unknown, value: string | undefined): boo
  * baton's script by absolute path), not one that only mentions it: the plugin stands aside only
  * for these, so a clone's settings cannot switch the plugin's gate off with `true # baton hook PreToolUse`.
  */
-const RUNS_BATON = /^(?:baton|"[^"]*"\s+"[^"]*\/baton(?:\.c?js)?"|node\s+"[^"]*\/baton\.c?js")\s+hook\s+(\w+)\s*$/;
+const RUNS_BATON = /^(?:baton|"[^"]*"\s+"[^"]*\/baton(?:\.c?js)?"|node\s+"[^"]*\/baton\.c?js")\s+hook\s+(\w+)(?:\s+--serve)?\s*$/;
+
+/** The event a hook entry runs baton for: a command as baton writes it, or an HTTP hook to the service's route. */
+function batonEventOf(hook: HookCommand | undefined): string | null {
+  if (hook?.type === 'command' && typeof hook.command === 'string') return RUNS_BATON.exec(hook.command.trim())?.[1] ?? null;
+  if (hook?.type === 'http' && typeof hook.url === 'string' && OUR_URL.test(hook.url)) return hook.url.slice(hook.url.lastIndexOf('/') + 1);
+  return null;
+}
 
 /** Whether these settings run baton for this event and this tool name (or source, trigger). */
 export function runsBatonFor(settings: Settings, event: HookEventName, value: string | undefined): boolean {
   const groups = settings.hooks?.[event];
   if (!Array.isArray(groups)) return false;
   return groups.some(
-    (group) => matcherMatches(group?.matcher, value) && Array.isArray(group?.hooks) && group.hooks.some((hook) => hook?.type === 'command' && typeof hook.command === 'string' && RUNS_BATON.exec(hook.command.trim())?.[1] === event),
+    (group) => matcherMatches(group?.matcher, value) && Array.isArray(group?.hooks) && group.hooks.some((hook) => batonEventOf(hook) === event),
   );
 }
 
@@ -82,9 +90,16 @@ export function pluginHooks(): { description: string; hooks: Record<string, Hook
   return { description: "baton's session lifecycle: the entry protocol at SessionStart, the write gate, edits, compactions and the handoff", hooks };
 }
 
+/** baton's HTTP hooks: a POST to the service's hook route on loopback. */
+const OUR_URL = /^http:\/\/(?:127\.0\.0\.1|localhost):\d+\/v1\/hooks\/\w+$/;
+
+function isBatonHook(hook: HookCommand): boolean {
+  return isBatonCommand(hook.command) || (hook.type === 'http' && typeof hook.url === 'string' && OUR_URL.test(hook.url));
+}
+
 function withoutBaton(groups: HookGroup[] | undefined): HookGroup[] {
   return (groups ?? [])
-    .map((group) => ({ ...group, hooks: (group.hooks ?? []).filter((hook) => !isBatonCommand(hook.command)) }))
+    .map((group) => ({ ...group, hooks: (group.hooks ?? []).filter((hook) => !isBatonHook(hook)) }))
     .filter((group) => group.hooks.length > 0);
 }
 
@@ -93,7 +108,7 @@ export function uninstallHooks(settings: Settings): { settings: Settings; remove
   const hooks: Record<string, HookGroup[]> = {};
   for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
     const kept = withoutBaton(groups);
-    removed += (groups ?? []).reduce((count, group) => count + (group.hooks ?? []).filter((hook) => isBatonCommand(hook.command)).length, 0);
+    removed += (groups ?? []).reduce((count, group) => count + (group.hooks ?? []).filter((hook) => isBatonHook(hook)).length, 0);
     if (kept.length) hooks[event] = kept;
   }
   const next: Settings = { ...settings, hooks };
@@ -105,11 +120,33 @@ export function uninstallHooks(settings: Settings): { settings: Settings; remove
   return { settings: next, removed };
 }
 
-export function installHooks(settings: Settings, command: (args: string) => string, options: { statusLine: boolean }): { settings: Settings; statusLineKept: boolean } {
+/** The events Claude Code can send to the service (every one but SessionStart; SessionEnd stays a command, which starts no network). */
+const HTTP_EVENTS: readonly HookEventName[] = ['PreToolUse', 'PostToolUse', 'PreCompact', 'Stop'];
+
+/**
+ * `http`: the per-call hooks as Claude Code's HTTP hooks to `baton serve` on this port, the secret
+ * from the environment variable; the gate's with `onFailure: "block"`, so a service that is down
+ * never opens it. SessionStart stays a command and starts the service (`--serve`).
+ */
+function hookEntry(spec: (typeof BATON_HOOKS)[number], command: (args: string) => string, http: { port: number; secretEnv: string } | undefined): HookCommand {
+  if (!http) return { type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout };
+  if (spec.event === 'SessionStart') return { type: 'command', command: command('hook SessionStart --serve'), timeout: spec.timeout };
+  if (!HTTP_EVENTS.includes(spec.event)) return { type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout };
+  return {
+    type: 'http',
+    url: `http://127.0.0.1:${http.port}/v1/hooks/${spec.event}`,
+    headers: { Authorization: `Bearer $${http.secretEnv}` },
+    allowedEnvVars: [http.secretEnv],
+    timeout: spec.timeout,
+    ...(spec.event === 'PreToolUse' ? { onFailure: 'block' } : {}),
+  };
+}
+
+export function installHooks(settings: Settings, command: (args: string) => string, options: { statusLine: boolean; http?: { port: number; secretEnv: string } }): { settings: Settings; statusLineKept: boolean } {
   const { settings: clean } = uninstallHooks(settings);
   const hooks: Record<string, HookGroup[]> = { ...(clean.hooks ?? {}) };
   for (const spec of BATON_HOOKS) {
-    const group: HookGroup = { ...(spec.matcher !== undefined ? { matcher: spec.matcher } : {}), hooks: [{ type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout }] };
+    const group: HookGroup = { ...(spec.matcher !== undefined ? { matcher: spec.matcher } : {}), hooks: [hookEntry(spec, command, options.http)] };
     hooks[spec.event] = [...(hooks[spec.event] ?? []), group];
   }
   const next: Settings = { ...clean, hooks };

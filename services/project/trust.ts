@@ -35,9 +35,13 @@ export function commandFieldsIn(raw: Readonly<Record<string, unknown>>): string[
   return COMMAND_FIELDS.filter((field) => raw[field] !== undefined);
 }
 
+/** baton's own folder in the user's config (`$XDG_CONFIG_HOME/baton`, else `~/.config/baton`): outside every project. */
+export function batonConfigDir(): string {
+  return path.join(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'baton');
+}
+
 export function trustStorePath(): string {
-  const base = process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
-  return path.join(base, 'baton', 'trusted.json');
+  return path.join(batonConfigDir(), 'trusted.json');
 }
 
 const isRecord = (value: unknown): value is TrustRecord =>

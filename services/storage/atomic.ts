@@ -37,6 +37,8 @@ export interface AtomicWriteOptions {
   backup?: string;
   /** false: skip the fsyncs (still atomic against a killed process, not against power loss). For caches. */
   durable?: boolean;
+  /** The new file's permissions (default 0644); 0600 for a secret. */
+  mode?: number;
 }
 
 /** O_EXCL and O_NOFOLLOW: a temp name that exists, even as a link, is never opened. */
@@ -46,7 +48,7 @@ export async function writeFileAtomic(target: string, content: string, options: 
   const temp = tempPathFor(target);
   let step = 'open';
   try {
-    const handle = await fs.open(temp, CREATE_FLAGS, 0o644);
+    const handle = await fs.open(temp, CREATE_FLAGS, options.mode ?? 0o644);
     try {
       step = 'write';
       await handle.writeFile(content, 'utf8');

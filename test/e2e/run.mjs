@@ -14,7 +14,7 @@
 //
 // Environment: BATON_E2E_CLAUDE_VERSION (default 2.1.331), BATON_E2E_CLAUDE_BIN (a claude
 // already installed), BATON_E2E_KEEP=1 keeps the work
-// folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,statusline runs only those.
+// folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,http,http-down,statusline runs only those.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -118,7 +118,8 @@ async function headlessRun(name, setup, { claude, baton }) {
   const model = await startFakeModel(script);
   const pathDirs = setup.usesPath ? [baton.prefixBin] : [];
   const env = claudeEnv(home, model, pathDirs);
-  if (setup.installHooks) sh('baton', ['init'], { cwd: project, env: { ...env, PATH: env.PATH } });
+  if (setup.installHooks) sh('baton', ['init'], { cwd: project, env });
+  if (setup.http) sh('baton', ['hooks', 'install', '--http'], { cwd: project, env });
   const installed = setup.marketplace ? await installFromMarketplace(env, baton) : null;
   const args = ['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--include-hook-events', '--permission-mode', 'bypassPermissions', '--debug-file', path.join(work, 'claude-debug.log')];
   if (setup.plugin) args.push('--plugin-dir', baton.pluginDir);
@@ -137,6 +138,7 @@ async function headlessRun(name, setup, { claude, baton }) {
   });
   await model.close();
   const ms = Date.now() - started;
+  const service = setup.http ? stopService(env) : null;
   writeFileSync(path.join(work, 'claude.stdout.jsonl'), run.stdout);
   writeFileSync(path.join(work, 'requests.json'), JSON.stringify(model.requests, null, 1));
 
@@ -169,7 +171,20 @@ async function headlessRun(name, setup, { claude, baton }) {
     ['each hook answered once: one SessionStart context, one refusal', answering(hookRuns, 'SessionStart') === 1 && answering(hookRuns, 'PreToolUse') === 1, `SessionStart ${answering(hookRuns, 'SessionStart')}, PreToolUse ${answering(hookRuns, 'PreToolUse')}`],
   ];
   if (installed) checks.unshift(...installed.checks);
+  if (setup.http) checks.push(['the per-call hooks went to baton serve over HTTP, which SessionStart started', service !== null && hookRuns.some((run) => run.hook_event === 'PreToolUse'), JSON.stringify(service)]);
   return { name, ms, checks, work, hookRuns: hookRuns.length };
+}
+
+/** The service the run's SessionStart started (its record is in the run's HOME): stopped, and what it said of itself. */
+function stopService(env) {
+  try {
+    const record = JSON.parse(readFileSync(path.join(env.HOME, '.config', 'baton', 'serve.json'), 'utf8'));
+    const health = JSON.parse(sh('curl', ['-s', '-H', `Authorization: Bearer ${record.secret}`, `http://127.0.0.1:${record.port}/v1/health`]));
+    process.kill(health.pid, 'SIGTERM');
+    return { port: record.port, pid: health.pid, projects: health.projects };
+  } catch {
+    return null;
+  }
 }
 
 function execClaude(args, options) {
@@ -207,7 +222,45 @@ async function installFromMarketplace(env, baton) {
 
 /** How many runs of an event's hooks said something (a context, a refusal); a hook that stood aside says nothing. */
 function answering(hookRuns, event) {
-  return hookRuns.filter((run) => run.hook_event === event && (run.output || run.stdout || run.stderr)).length;
+  const said = (text) => typeof text === 'string' && text.trim() !== '' && text.trim() !== '{}';
+  return hookRuns.filter((run) => run.hook_event === event && (said(run.output) || said(run.stdout) || said(run.stderr))).length;
+}
+
+/**
+ * HTTP hooks with the service gone mid-session: the agent stops the service, then tries a
+ * harmless Write. The gate's HTTP hook fails closed (onFailure: block): the Write is refused,
+ * not let through, and the model is told why.
+ */
+async function httpDownRun({ claude, baton }) {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-http-down-'));
+  const project = path.join(work, 'proj');
+  const home = path.join(work, 'home');
+  brokenProject(project);
+  freshHome(home, project);
+  const model = await startFakeModel([
+    { tool: 'Bash', input: { command: 'pkill -f "baton.cjs serve"; sleep 0.5; echo stopped', description: 'stop the service' } },
+    { tool: 'Write', input: { file_path: path.join(project, 'tests', 'notes.md'), content: 'x\n' } },
+    { text: 'Done.' },
+  ]);
+  const env = claudeEnv(home, model, [baton.prefixBin]);
+  sh('baton', ['init'], { cwd: project, env });
+  sh('baton', ['hooks', 'install', '--http'], { cwd: project, env });
+  const run = await execClaude(['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--include-hook-events', '--permission-mode', 'bypassPermissions'], { cwd: project, env });
+  await model.close();
+  writeFileSync(path.join(work, 'claude.stdout.jsonl'), run.stdout);
+  writeFileSync(path.join(work, 'requests.json'), JSON.stringify(model.requests, null, 1));
+  const shown = model.shown();
+  const afterStop = shown.split('stopped').slice(1).join('');
+  return {
+    name: 'http-down',
+    ms: 0,
+    work,
+    checks: [
+      ['claude ran to the end (exit 0)', run.status === 0, run.stderr.slice(0, 300)],
+      ['with the service down, the Write was refused, not let through', !existsSync(path.join(project, 'tests', 'notes.md')), ''],
+      ['the model was told why: the gate\'s hook failed and blocks', /PreToolUse:Write hook error[^"]*blocking because onFailure is/.test(afterStop), afterStop.slice(0, 300)],
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -272,8 +325,10 @@ async function inside() {
     hooks: { plugin: false, installHooks: true, usesPath: true },
     both: { plugin: true, installHooks: true, usesPath: true },
     marketplace: { plugin: false, installHooks: false, usesPath: false, marketplace: true },
+    http: { plugin: false, installHooks: true, usesPath: true, http: true },
   };
   for (const [name, setup] of Object.entries(setups)) if (!ONLY || ONLY.includes(name)) runs.push(await headlessRun(name, setup, context));
+  if (!ONLY || ONLY.includes('http-down')) runs.push(await httpDownRun(context));
   if (!ONLY || ONLY.includes('statusline')) runs.push(await statusLineRun(context));
   let failed = 0;
   for (const run of runs) {

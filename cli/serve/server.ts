@@ -1,0 +1,112 @@
+/**
+ * `baton serve`: one long-running process per user on 127.0.0.1, answering Claude Code's HTTP
+ * hooks and baton's events for any of the user's projects. It holds no state of its own: each
+ * request reads and writes the project's files as the CLI does, so killing it loses nothing
+ * acknowledged. While projects are active it writes their checkpoints on time, and it exits
+ * after `idleSeconds` without a request.
+ */
+import http from 'node:http';
+import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../../services/lifecycle/checkpoint.js';
+import { projectPaths } from '../../services/project/paths.js';
+import { refuseRequest } from '../../services/serve/request-guard.js';
+import type { ServiceRecord } from '../../services/serve/service-record.js';
+import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
+import { eventRoute, hookRoute } from './routes.js';
+
+/** Set by the build (build.mjs) from package.json. */
+declare const BATON_VERSION: string;
+
+export interface ServiceOptions {
+  record: ServiceRecord;
+  idleSeconds: number;
+  /** How often the timed checkpoints are looked at. */
+  tickMs?: number;
+  log: (line: string) => void;
+}
+
+export interface RunningService {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function startService(options: ServiceOptions): Promise<RunningService> {
+  const { record, log } = options;
+  const started = Date.now();
+  let lastRequest = Date.now();
+  /** Projects a request named lately, and when: their checkpoints are the service's to keep on time. */
+  const active = new Map<string, number>();
+
+  async function route(req: http.IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${record.port}`);
+    const hook = /^\/v1\/hooks\/([A-Za-z]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && url.pathname === '/v1/health') return { status: 200, body: { ok: true, pid: process.pid, version: BATON_VERSION, uptime_seconds: Math.round((Date.now() - started) / 1000), projects: [...active.keys()] } };
+    if (req.method === 'POST' && hook) {
+      const body = await readJsonBody(req);
+      const project = req.headers['x-baton-project'];
+      const { output, root } = await hookRoute(hook[1]!, body, typeof project === 'string' ? project : undefined);
+      if (root) active.set(root, Date.now());
+      return { status: 200, body: output };
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/events') {
+      const body = await readJsonBody(req);
+      const { answer, root } = await eventRoute(body);
+      active.set(root, Date.now());
+      return { status: 200, body: answer };
+    }
+    throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, POST /v1/hooks/EVENT, POST /v1/events)`);
+  }
+
+  const server = http.createServer((req, res) => {
+    lastRequest = Date.now();
+    const refusal = refuseRequest(req.headers, record);
+    if (refusal) {
+      log(`refused ${req.method} ${req.url}: ${refusal.status} ${refusal.message}`);
+      req.resume();
+      return sendError(res, refusal.status, refusal.message);
+    }
+    route(req).then(
+      ({ status, body }) => sendJson(res, status, body),
+      (error) => {
+        const status = error instanceof HttpError ? error.status : 500;
+        if (status === 500) log(`error on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
+        if (!res.headersSent) sendError(res, status, (error as Error).message);
+      },
+    );
+  });
+  // A slow or stuck client does not hold the service: hooks are small and answered at once.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const tick = setInterval(() => {
+    const now = Date.now();
+    if (now - lastRequest > options.idleSeconds * 1000) {
+      log(`idle for ${options.idleSeconds} s: exiting`);
+      void close().then(() => process.exit(0));
+      return;
+    }
+    for (const [dir, seen] of active) {
+      if (now - seen > options.idleSeconds * 1000) {
+        active.delete(dir);
+        continue;
+      }
+      const paths = projectPaths(dir);
+      void saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(now), () => readSettledStateLight(paths)).then(
+        (written) => written && log(`checkpoint written for ${dir}`),
+        () => undefined,
+      );
+    }
+  }, options.tickMs ?? 5_000);
+  tick.unref();
+
+  function close(): Promise<void> {
+    clearInterval(tick);
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${record.port} on 127.0.0.1 is taken: another baton serve (or another program) runs there; \`curl -s http://127.0.0.1:${record.port}/v1/health\` says which`) : error);
+    });
+    server.listen(record.port, '127.0.0.1', () => resolve({ port: record.port, close }));
+  });
+}
