@@ -95,7 +95,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
         () => undefined,
       );
     }
-  }, options.tickMs ?? 5_000);
+  }, options.tickMs ?? 1_000);
   tick.unref();
 
   function close(): Promise<void> {

@@ -1,0 +1,271 @@
+/**
+ * `baton serve` as the real service, a process on loopback: who it answers, its hook and event
+ * routes next to the CLI's answers, a SIGKILL in the middle of a stream of events, timed
+ * checkpoints with no command running, and one service per user.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { promises as fs, statSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baton, CLI, configure, features, makeProject, TEST_CLAUDE_HOME, waitFor, type Project } from './helpers.js';
+
+let configHome: string;
+let port: number;
+let secret: string;
+let service: ResultPromise;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as net.AddressInfo;
+      server.close(() => resolve(free));
+    });
+  });
+}
+
+const serviceEnv = () => ({ XDG_CONFIG_HOME: configHome, CLAUDE_CONFIG_DIR: TEST_CLAUDE_HOME, CLAUDE_PROJECT_DIR: '', NO_COLOR: '1' });
+
+function startService(extra: string[] = []): ResultPromise {
+  return execa(process.execPath, [CLI, 'serve', '--port', String(port), '--idle-exit', '120', ...extra], { env: serviceEnv(), reject: false });
+}
+
+async function serviceUp(): Promise<void> {
+  await waitFor(async () => (await request('GET', '/v1/health').catch(() => null))?.status === 200, 10_000);
+}
+
+interface Reply {
+  status: number;
+  body: any;
+}
+
+function request(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path: route, headers: { authorization: `Bearer ${secret}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const hookPayload = (project: Project, event: string, extra: object) => ({ session_id: 'serve-session', transcript_path: project.file('transcript.jsonl'), cwd: project.dir, hook_event_name: event, ...extra });
+
+async function brokenProject(): Promise<Project> {
+  const project = await makeProject();
+  await project.write('src/app.js', 'export {}\n');
+  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+  await baton(['entry'], { cwd: project.dir });
+  await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"down"}'], { cwd: project.dir });
+  return project;
+}
+
+beforeAll(async () => {
+  configHome = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-config-'));
+  port = await freePort();
+  service = startService();
+  await waitFor(async () => {
+    try {
+      secret = JSON.parse(await fs.readFile(path.join(configHome, 'baton', 'serve.json'), 'utf8')).secret;
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  await serviceUp();
+}, 30_000);
+
+afterAll(async () => {
+  service?.kill('SIGTERM');
+  await service?.catch(() => undefined);
+  await fs.rm(configHome, { recursive: true, force: true });
+});
+
+describe('who the service answers', () => {
+  it('its record holds a per-user secret, readable by the user only, outside every project', () => {
+    const file = path.join(configHome, 'baton', 'serve.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses a request without the secret, to a foreign Host, or from a web page, and says why', async () => {
+    expect((await request('GET', '/v1/health', undefined, { authorization: '' })).status).toBe(401);
+    expect((await request('GET', '/v1/health', undefined, { authorization: `Bearer ${'0'.repeat(64)}` })).status).toBe(401);
+    const rebinding = await request('GET', '/v1/health', undefined, { host: `evil.example:${port}` });
+    expect(rebinding.status).toBe(421);
+    expect(rebinding.body.error.message).toContain('evil.example');
+    const page = await request('POST', '/v1/events', { type: 'HEALTH_BROKEN' }, { origin: 'https://evil.example' });
+    expect(page.status).toBe(403);
+    expect((await request('GET', '/v1/health')).body).toMatchObject({ ok: true, pid: expect.any(Number) });
+  });
+
+  it('bad JSON is a 400 with the parse error; a body over 16 MB a 413; an unknown route a 404 listing the routes', async () => {
+    const bad = await request('POST', '/v1/hooks/PreToolUse', '{"tool_name": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^the request body is not JSON/);
+    const huge = await request('POST', '/v1/hooks/PostToolUse', `"${'x'.repeat(17 * 1024 * 1024)}"`).catch((error: Error) => ({ status: 413, body: { error: { message: error.message } } }));
+    expect(huge.status).toBe(413);
+    const unknown = await request('GET', '/v1/nothing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('POST /v1/hooks/EVENT');
+    expect((await request('POST', '/v1/hooks/SessionStart', {})).body.error.message).toContain('runs as a command hook');
+  });
+
+  it('a project in a request is canonical, a real project, and absolute', async () => {
+    expect((await request('POST', '/v1/events', { project: 'relative/dir', type: 'HEALTH_BROKEN' })).status).toBe(400);
+    const none = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-not-a-project-'));
+    const notProject = await request('POST', '/v1/events', { project: none, type: 'HEALTH_BROKEN' });
+    expect(notProject.status).toBe(404);
+    expect(notProject.body.error.message).toContain('is not a project');
+    // Nothing was created there.
+    expect(await fs.readdir(none)).toEqual([]);
+    const project = await makeProject();
+    const link = path.join(os.tmpdir(), `baton-serve-link-${process.pid}`);
+    await fs.rm(link, { force: true });
+    await fs.symlink(project.dir, link);
+    await baton(['entry'], { cwd: project.dir });
+    const viaLink = await request('POST', '/v1/events', { project: link, type: 'HEALTH_BROKEN', data: { reason: 'through a link' } });
+    expect(viaLink.body).toMatchObject({ exit_code: 0, report: { state: 'FIX_BROKEN' } });
+    // Written in the project itself, never beside the link.
+    expect((await project.readJson('.claude/progress/state.json')).state).toBe('FIX_BROKEN');
+    await fs.rm(link);
+  });
+
+  it('a second service for the same user refuses to start, naming the one that runs', async () => {
+    const second = await startService();
+    expect(second.exitCode).toBe(5);
+    expect(second.stderr).toContain('already runs for this user');
+    expect((await request('GET', '/v1/health')).status).toBe(200);
+  });
+});
+
+describe('the hook routes, as Claude Code posts them', () => {
+  it('PreToolUse: a protected write while BROKEN is denied with the reason the model reads; a harmless one is allowed', async () => {
+    const project = await brokenProject();
+    const denied = await request('POST', '/v1/hooks/PreToolUse', hookPayload(project, 'PreToolUse', { tool_name: 'Write', tool_input: { file_path: project.file('src/app.js'), content: 'x' } }));
+    expect(denied.status).toBe(200);
+    expect(denied.body.hookSpecificOutput).toMatchObject({ hookEventName: 'PreToolUse', permissionDecision: 'deny' });
+    expect(denied.body.hookSpecificOutput.permissionDecisionReason).toContain('baton: blocked Write writing src/app.js');
+    // The same refusal the command hook records.
+    expect((await project.read('.claude/progress/gate-refusals.jsonl')).trim().split('\n')).toHaveLength(1);
+    const allowed = await request('POST', '/v1/hooks/PreToolUse', hookPayload(project, 'PreToolUse', { tool_name: 'Write', tool_input: { file_path: project.file('tests/a.test.js'), content: 'x' } }));
+    expect(allowed.body).toEqual({});
+  });
+
+  it('the same answer as `baton hook PreToolUse` for the same input, decision for decision', async () => {
+    const project = await brokenProject();
+    for (const [tool, input] of [['Write', { file_path: 'src/x.js', content: 'x' }], ['Bash', { command: 'echo hi > src/y.js' }], ['Bash', { command: 'ls src' }], ['Edit', { file_path: 'README.md', old_string: 'a', new_string: 'b' }]] as const) {
+      const payload = hookPayload(project, 'PreToolUse', { tool_name: tool, tool_input: input });
+      const viaService = await request('POST', '/v1/hooks/PreToolUse', payload);
+      const viaCli = await baton(['hook', 'PreToolUse'], { cwd: project.dir, input: JSON.stringify(payload) });
+      expect(viaService.body.hookSpecificOutput?.permissionDecision === 'deny', `${tool} ${JSON.stringify(input)}`).toBe(viaCli.exitCode === 2);
+    }
+  });
+
+  it('PostToolUse records the edit, PreCompact counts a compression, Stop hands off', async () => {
+    const project = await makeProject();
+    await baton(['entry'], { cwd: project.dir });
+    const write = { tool_name: 'Write', tool_input: { file_path: project.file('lib/util.js'), content: 'x' }, tool_response: {} };
+    expect((await request('POST', '/v1/hooks/PostToolUse', hookPayload(project, 'PostToolUse', write))).body).toEqual({});
+    expect(await project.readJson('.claude/progress/file_history.json')).toEqual(['lib/util.js']);
+    await request('POST', '/v1/hooks/PreCompact', hookPayload(project, 'PreCompact', { trigger: 'auto' }));
+    expect((await project.readJson('.claude/progress/session.json')).compressions.auto).toBe(1);
+    expect((await request('POST', '/v1/hooks/Stop', hookPayload(project, 'Stop', { stop_hook_active: false }))).status).toBe(200);
+    expect((await project.readJson('.claude/progress/metrics.json')).sessions).toHaveLength(1);
+    expect((await fs.readdir(project.file('.claude/progress/summaries'))).length).toBe(1);
+  });
+
+  it('a call from outside any project is answered and changes nothing', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-nowhere-'));
+    const reply = await request('POST', '/v1/hooks/PostToolUse', { session_id: 's', cwd: dir, hook_event_name: 'PostToolUse', tool_name: 'Write', tool_input: { file_path: path.join(dir, 'a'), content: 'x' }, tool_response: {} });
+    expect(reply).toEqual({ status: 200, body: {} });
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+});
+
+describe('events through the service', () => {
+  it('every event answers as `baton send --json` does on a twin project: same states, revisions and exit codes', async () => {
+    const [viaService, viaCli] = [await makeProject(), await makeProject()];
+    for (const project of [viaService, viaCli]) {
+      await baton(['entry'], { cwd: project.dir });
+      await baton(['features', 'add', 'Login', '--id', 'login'], { cwd: project.dir });
+    }
+    const steps: [string, object?][] = [
+      ['FEATURES_DEFINED'],
+      ['FEATURE_STARTED', { featureId: 'login' }],
+      ['FEATURE_IMPLEMENTED', { featureId: 'login' }],
+      ['TESTS_FAILED', { featureId: 'login', reason: 'one failed' }],
+      ['FEATURE_IMPLEMENTED', { featureId: 'login' }],
+      ['TESTS_PASSED', { featureId: 'login' }],
+      ['HEALTH_BROKEN', { reason: 'the server died' }],
+      ['HEALTH_FIXED'],
+      ['FEATURE_STARTED', { featureId: 'nope' }],
+    ];
+    for (const [type, data] of steps) {
+      const service = (await request('POST', '/v1/events', { project: viaService.dir, type, ...(data ? { data } : {}) })).body;
+      const cli = await baton(['send', type, ...(data ? ['--data', JSON.stringify(data)] : []), '--json'], { cwd: viaCli.dir });
+      expect(service.exit_code, type).toBe(cli.exitCode);
+      const answer = cli.json();
+      if (cli.exitCode === 0 || cli.exitCode === 7) expect({ state: service.report.state, path: service.report.path, revision: service.report.revision }, type).toEqual({ state: answer.state, path: answer.path, revision: answer.revision });
+      else expect(service.error.message, type).toBe(answer.error.message);
+    }
+  });
+
+  it('a SIGKILL in the middle of a stream of events loses nothing acknowledged, and the next command is fine', async () => {
+    const project = await makeProject();
+    await baton(['entry'], { cwd: project.dir });
+    const acknowledged: number[] = [];
+    let killed = false;
+    const stream = (async () => {
+      for (let i = 0; i < 200 && !killed; i += 1) {
+        const type = i % 2 === 0 ? 'HEALTH_BROKEN' : 'HEALTH_FIXED';
+        const data = i % 2 === 0 ? { reason: `break ${i}` } : { force: true, reason: `fix ${i}` };
+        const reply = await request('POST', '/v1/events', { project: project.dir, type, data }).catch(() => null);
+        if (reply?.status === 200 && reply.body.exit_code === 0) acknowledged.push(reply.body.report.revision);
+      }
+    })();
+    await waitFor(() => acknowledged.length >= 15, 20_000);
+    service.kill('SIGKILL');
+    killed = true;
+    await stream;
+    await service.catch(() => undefined);
+
+    const status = await baton(['status', '--json'], { cwd: project.dir });
+    expect(status.exitCode, status.stderr).toBe(0);
+    const revision = status.json().revision;
+    expect(revision).toBeGreaterThanOrEqual(Math.max(...acknowledged));
+    const logged = (await project.read('.claude/progress/events.jsonl')).trim().split('\n').map((line) => JSON.parse(line).revision);
+    for (const rev of acknowledged) expect(logged).toContain(rev);
+    expect((await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"after the kill"}'], { cwd: project.dir })).exitCode).toBe(0);
+
+    service = startService();
+    await serviceUp();
+  }, 60_000);
+
+  it('writes checkpoints on time for an active project with no command running', async () => {
+    const project = await makeProject();
+    await configure(project, { checkpoint_interval_seconds: 1 });
+    await baton(['entry'], { cwd: project.dir });
+    // One request makes the project active for the service.
+    await request('POST', '/v1/hooks/PreCompact', hookPayload(project, 'PreCompact', { trigger: 'manual' }));
+    const stamps = new Set<string>();
+    await waitFor(async () => {
+      try {
+        stamps.add((await project.readJson('.claude/progress/checkpoint.json')).checkpoint_at);
+      } catch {
+        // not yet written
+      }
+      return stamps.size >= 3;
+    }, 15_000);
+    expect(stamps.size).toBeGreaterThanOrEqual(3);
+  }, 30_000);
+});
