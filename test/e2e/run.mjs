@@ -13,7 +13,7 @@
 // after the agent ran `cd src`.
 //
 // Environment: BATON_E2E_CLAUDE_VERSION (default 2.1.331), BATON_E2E_CLAUDE_BIN (a claude
-// already installed), BATON_E2E_KEEP=1 keeps the work
+// already installed), BATON_E2E_EXTRA_CALLS=N (N more tool calls, to time the hooks), BATON_E2E_KEEP=1 keeps the work
 // folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,http,http-down,statusline runs only those.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +113,8 @@ async function headlessRun(name, setup, { claude, baton }) {
     { tool: 'Write', input: { file_path: path.join(project, 'tests', 'notes.md'), content: 'what broke\n' } },
     { tool: 'Bash', input: { command: 'baton status', description: 'where the work stands' } },
     { tool: 'Bash', input: { command: 'cd src && pwd', description: 'go to src' } },
+    // BATON_E2E_EXTRA_CALLS=N: N more tool calls, to time the hooks inside Claude Code.
+    ...Array.from({ length: Number(process.env.BATON_E2E_EXTRA_CALLS ?? 0) }, () => ({ tool: 'Bash', input: { command: 'true', description: 'nothing' } })),
     { text: 'Done for now.' },
   ];
   const model = await startFakeModel(script);
