@@ -113,7 +113,8 @@ export function printSendReport(report: SendReport, json: boolean): void {
 }
 
 export async function sendAndReport(context: CommandContext, event: UserEvent): Promise<number> {
-  const { code, report } = await sendEvent(context, event);
+  const { sendThroughService } = await import('./serve/send-through-service.js');
+  const { code, report } = (await sendThroughService(context, event)) ?? (await sendEvent(context, event));
   printSendReport(report, context.json);
   return code;
 }

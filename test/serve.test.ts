@@ -220,6 +220,33 @@ describe('events through the service', () => {
     }
   });
 
+  it('while it runs, `baton send` and `features` go through it and print what they print without it, exit codes included', async () => {
+    const [through, alone] = [await makeProject(), await makeProject()];
+    const run = (project: Project, args: string[], viaService: boolean) => baton(args, { cwd: project.dir, env: viaService ? { XDG_CONFIG_HOME: configHome } : { XDG_CONFIG_HOME: configHome, BATON_NO_SERVE: '1' } });
+    for (const project of [through, alone]) {
+      await baton(['entry'], { cwd: project.dir });
+      await baton(['features', 'add', 'Login', '--id', 'login'], { cwd: project.dir });
+    }
+    // Text and JSON, accepted, refused (the second start: 3), and one whose tests run.
+    const commands = [
+      ['send', 'FEATURES_DEFINED'],
+      ['features', 'start', 'login'],
+      ['features', 'start', 'login', '--json'],
+      ['features', 'implemented', 'login'],
+      ['send', 'TESTS_PASSED', '--data', '{"featureId":"login"}', '--json'],
+      ['send', 'FEATURE_STARTED', '--data', '{"featureId":"login"}'],
+    ];
+    const scrub = (text: string) => text.replaceAll(through.dir, 'P').replaceAll(alone.dir, 'P');
+    for (const args of commands) {
+      const [a, b] = [await run(through, args, true), await run(alone, args, false)];
+      expect({ exit: a.exitCode, out: scrub(a.stdout), err: scrub(a.stderr) }, args.join(' ')).toEqual({ exit: b.exitCode, out: scrub(b.stdout), err: scrub(b.stderr) });
+    }
+    expect((await run(through, ['features', 'start', 'login'], true)).exitCode).toBe(3);
+    // It did go through the service: the project is one the service has seen.
+    expect((await request('GET', '/v1/health')).body.projects).toContain(through.dir);
+    expect((await request('GET', '/v1/health')).body.projects).not.toContain(alone.dir);
+  });
+
   it('a SIGKILL in the middle of a stream of events loses nothing acknowledged, and the next command is fine', async () => {
     const project = await makeProject();
     await baton(['entry'], { cwd: project.dir });

@@ -7,8 +7,19 @@ export interface ServiceReply {
   body: unknown;
 }
 
-export function callService(record: ServiceRecord, method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 2_000): Promise<ServiceReply | null> {
-  return new Promise((resolve) => {
+/** What went wrong talking to the service: nothing listens (safe to do the work here instead), or the exchange broke off after the request went out. */
+export class ServiceCallError extends Error {
+  constructor(
+    readonly sent: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The reply, or a ServiceCallError saying whether the request may have reached the service. */
+export function requestService(record: ServiceRecord, method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 2_000): Promise<ServiceReply> {
+  return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
       { host: '127.0.0.1', port: record.port, method, path: route, timeout: timeoutMs, headers: { authorization: `Bearer ${record.secret}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } },
@@ -16,18 +27,26 @@ export function callService(record: ServiceRecord, method: 'GET' | 'POST', route
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
+          let parsed: unknown = null;
           try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
           } catch {
-            resolve({ status: res.statusCode ?? 0, body: null });
+            // not JSON: the status says enough
           }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       },
     );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
+    let connected = false;
+    req.on('socket', (socket) => socket.on('connect', () => (connected = true)));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (error) => reject(new ServiceCallError(connected, error.message)));
     req.end(payload);
   });
+}
+
+export function callService(record: ServiceRecord, method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 2_000): Promise<ServiceReply | null> {
+  return requestService(record, method, route, body, timeoutMs).catch(() => null);
 }
 
 /** The running service's health, or null when none answers on the record's port. */
