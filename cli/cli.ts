@@ -118,9 +118,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', writesProject: true, load: () => import('./commands/checkpoint.js') },
   schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
   visualize: {
-    usage: 'baton visualize [--format mermaid|json|html] [--out FILE]',
+    usage: 'baton visualize [--format mermaid|json|html] [--out FILE] [--live]',
     summary: 'the statechart with the current state: Mermaid text, JSON for the Stately editor, or an offline HTML page with path and features',
-    options: { format: { type: 'string' }, out: { type: 'string' } },
+    options: { format: { type: 'string' }, out: { type: 'string' }, live: { type: 'boolean' } },
     load: () => import('./commands/visualize.js'),
   },
   inspect: {

@@ -9,6 +9,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baton, CLI, configure, features, makeProject, TEST_CLAUDE_HOME, waitFor, type Project } from './helpers.js';
 
@@ -294,5 +296,54 @@ describe('events through the service', () => {
       return stamps.size >= 3;
     }, 15_000);
     expect(stamps.size).toBeGreaterThanOrEqual(3);
+  }, 30_000);
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('the live session page', () => {
+  it('`baton visualize --live` gives its address only while the service runs; the address opens one project read-only, without the secret', async () => {
+    const project = await makeProject();
+    await baton(['entry'], { cwd: project.dir });
+    const live = await baton(['visualize', '--live', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: configHome } });
+    expect(live.exitCode, live.stderr).toBe(0);
+    const url = new URL(live.json().url);
+    expect(url.searchParams.get('token')).not.toBe(secret);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'nonce-[^']+'/);
+    expect(await page.text()).toContain('data-current-state="INIT"');
+    const other = await makeProject();
+    const wrongProject = await request('GET', `/v1/page?project=${encodeURIComponent(other.dir)}&token=${url.searchParams.get('token')}`, undefined, { authorization: '' });
+    expect(wrongProject.status).toBe(401);
+    // The view token opens no other route.
+    expect((await request('POST', `/v1/events?token=${url.searchParams.get('token')}`, { project: project.dir, type: 'HEALTH_BROKEN' }, { authorization: '' })).status).toBe(401);
+    const noService = await baton(['visualize', '--live'], { cwd: project.dir });
+    expect(noService.exitCode).toBe(3);
+    expect(noService.stderr).toContain('baton serve is not running');
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))('in headless Chromium: the page changes when an event is sent from the CLI, with no reload by hand', async () => {
+    const project = await makeProject();
+    await baton(['entry'], { cwd: project.dir });
+    const url = (await baton(['visualize', '--live', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: configHome } })).json().url as string;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+      await page.goto(url);
+      expect(await page.locator('#current-state').getAttribute('data-current-state')).toBe('INIT');
+      // Another process changes the session: the CLI, in-process (not through the service).
+      const sent = await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"from the CLI"}'], { cwd: project.dir, env: { BATON_NO_SERVE: '1' } });
+      expect(sent.exitCode, sent.stderr).toBe(0);
+      await page.waitForFunction(() => document.querySelector('#current-state')?.getAttribute('data-current-state') === 'FIX_BROKEN', undefined, { timeout: 10_000 });
+      expect(await page.textContent('body')).toContain('from the CLI');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   }, 30_000);
 });

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sessionMachine } from '../../machines/session.js';
-import { UsageError } from '../../services/errors.js';
+import { BatonError, EXIT, UsageError } from '../../services/errors.js';
 import { buildChart } from '../../visualize/graph.js';
 import { renderHtml } from '../../visualize/html.js';
 import { toStatelyJson } from '../../visualize/json.js';
@@ -18,7 +18,19 @@ import { printJson, println } from '../output.js';
 const FORMATS = ['mermaid', 'json', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
+/** `--live`: the address of the page `baton serve` serves for this project, updated as the session changes. */
+async function liveAddress(context: CommandContext): Promise<number> {
+  const [{ readServiceRecord }, { viewToken }, { serviceHealth }] = await Promise.all([import('../../services/serve/service-record.js'), import('../../services/serve/request-guard.js'), import('../serve/client.js')]);
+  const record = await readServiceRecord();
+  if (!record || !(await serviceHealth(record))) throw new BatonError('baton serve is not running, and the live page is its to serve', EXIT.REFUSED, 'start it with `baton serve --detach`, then run this again');
+  const url = `http://127.0.0.1:${record.port}/v1/page?project=${encodeURIComponent(context.paths.root)}&token=${viewToken(record.secret, context.paths.root)}`;
+  if (context.json) printJson({ url });
+  else println(url);
+  return 0;
+}
+
 export async function run(context: CommandContext): Promise<number> {
+  if (context.options.live) return liveAddress(context);
   if (context.args.length) throw new UsageError(`unexpected argument(s): ${context.args.join(' ')}`, 'usage: baton visualize --format mermaid|json|html [--out FILE]');
   const format = (context.options.format as string | undefined) ?? 'mermaid';
   if (!FORMATS.includes(format as Format)) throw new UsageError(`unknown format "${format}"`, `formats: ${FORMATS.join(', ')}`);

@@ -8,10 +8,26 @@
 import http from 'node:http';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../../services/lifecycle/checkpoint.js';
 import { projectPaths } from '../../services/project/paths.js';
-import { refuseRequest } from '../../services/serve/request-guard.js';
+import { refuseRequest, sameToken, viewToken } from '../../services/serve/request-guard.js';
 import type { ServiceRecord } from '../../services/serve/service-record.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
 import { eventRoute, hookRoute } from './routes.js';
+import { projectOfRequest } from './project-of-request.js';
+
+const VIEW_ROUTES = new Set(['/v1/page', '/v1/stream']);
+
+/** A page route's project, when its view token is right for it: read-only access without the secret. */
+function viewerProject(req: http.IncomingMessage, record: ServiceRecord): string | null {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method !== 'GET' || !VIEW_ROUTES.has(url.pathname)) return null;
+  const token = url.searchParams.get('token') ?? '';
+  try {
+    const root = projectOfRequest(url.searchParams.get('project'), undefined);
+    return root && sameToken(token, viewToken(record.secret, root)) ? root : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Set by the build (build.mjs) from package.json. */
 declare const BATON_VERSION: string;
@@ -36,8 +52,16 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
   /** Projects a request named lately, and when: their checkpoints are the service's to keep on time. */
   const active = new Map<string, number>();
 
-  async function route(req: http.IncomingMessage): Promise<{ status: number; body: unknown }> {
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, viewer: string | null): Promise<{ status: number; body: unknown } | null> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${record.port}`);
+    if (viewer && url.pathname === '/v1/page') {
+      await (await import('./live-page.js')).sendLivePage(res, viewer, url.searchParams.get('token')!);
+      return null;
+    }
+    if (viewer && url.pathname === '/v1/stream') {
+      (await import('./live-page.js')).streamRevisions(res, viewer);
+      return null;
+    }
     const hook = /^\/v1\/hooks\/([A-Za-z]+)$/.exec(url.pathname);
     if (req.method === 'GET' && url.pathname === '/v1/health') return { status: 200, body: { ok: true, pid: process.pid, version: BATON_VERSION, uptime_seconds: Math.round((Date.now() - started) / 1000), projects: [...active.keys()] } };
     if (req.method === 'POST' && hook) {
@@ -53,19 +77,21 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       active.set(root, Date.now());
       return { status: 200, body: answer };
     }
-    throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, POST /v1/hooks/EVENT, POST /v1/events)`);
+    if (VIEW_ROUTES.has(url.pathname)) throw new HttpError(401, `${url.pathname} needs ?project=<the project>&token=<its view token> (\`baton visualize --live\` prints the address)`);
+    throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, POST /v1/hooks/EVENT, POST /v1/events, GET /v1/page, GET /v1/stream)`);
   }
 
   const server = http.createServer((req, res) => {
     lastRequest = Date.now();
-    const refusal = refuseRequest(req.headers, record);
+    const viewer = viewerProject(req, record);
+    const refusal = refuseRequest(req.headers, record, viewer !== null);
     if (refusal) {
       log(`refused ${req.method} ${req.url}: ${refusal.status} ${refusal.message}`);
       req.resume();
       return sendError(res, refusal.status, refusal.message);
     }
-    route(req).then(
-      ({ status, body }) => sendJson(res, status, body),
+    route(req, res, viewer).then(
+      (answer) => answer && sendJson(res, answer.status, answer.body),
       (error) => {
         const status = error instanceof HttpError ? error.status : 500;
         if (status === 500) log(`error on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
