@@ -91,9 +91,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/hooks.js'),
   },
   serve: {
-    usage: 'baton serve [--port N] [--idle-exit SECONDS] [--detach]',
+    usage: 'baton serve [--port N] [--idle-exit SECONDS] [--detach] [--inspect | --inspect-url URL]',
     summary: "the service for Claude Code's HTTP hooks and baton's events on 127.0.0.1 (one per user; exits when idle, default 3600 s)",
-    options: { port: { type: 'string' }, 'idle-exit': { type: 'string' }, detach: { type: 'boolean' } },
+    options: { port: { type: 'string' }, 'idle-exit': { type: 'string' }, detach: { type: 'boolean' }, inspect: { type: 'boolean' }, 'inspect-url': { type: 'string' } },
     load: () => import('./commands/serve.js'),
   },
   doctor: {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baton, CLI, configure, features, makeProject, TEST_CLAUDE_HOME, waitFor, type Project } from './helpers.js';
 
@@ -346,4 +347,54 @@ describe('the live session page', () => {
       await browser.close();
     }
   }, 30_000);
+});
+
+describe('baton serve --inspect: one live actor per project in the Stately inspector', () => {
+  it("follows the project's log, whoever writes it, as one actor with the events in order", async () => {
+    const relayPort = await freePort();
+    const relay = execa(process.execPath, [CLI, 'inspect', '--port', String(relayPort)], { env: { NO_COLOR: '1' }, reject: false });
+    let relayOutput = '';
+    relay.stdout!.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
+    await waitFor(() => relayOutput.includes('listening'), 10_000);
+    const frames: { type: string; sessionId: string; rootId?: string; event?: { type: string } }[] = [];
+    const client = new WebSocket(`ws://127.0.0.1:${relayPort}`);
+    client.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => client.once('open', resolve));
+
+    const config = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-inspect-'));
+    const inspectedPort = await freePort();
+    const inspected = execa(process.execPath, [CLI, 'serve', '--port', String(inspectedPort), '--idle-exit', '60', '--inspect-url', `ws://127.0.0.1:${relayPort}`], { env: { ...serviceEnv(), XDG_CONFIG_HOME: config }, reject: false });
+    try {
+      // Up when its own record's secret opens its health route.
+      await waitFor(async () => {
+        try {
+          const record = JSON.parse(await fs.readFile(path.join(config, 'baton', 'serve.json'), 'utf8'));
+          return (await fetch(`http://127.0.0.1:${record.port}/v1/health`, { headers: { authorization: `Bearer ${record.secret}` } })).status === 200;
+        } catch {
+          return false;
+        }
+      }, 10_000);
+      const project = await makeProject();
+      await baton(['entry'], { cwd: project.dir });
+      // Through the service, then from another process behind its back.
+      expect((await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"one"}'], { cwd: project.dir, env: { XDG_CONFIG_HOME: config } })).exitCode).toBe(0);
+      expect((await baton(['send', 'HEALTH_FIXED', '--data', '{"force":true,"reason":"two"}'], { cwd: project.dir, env: { XDG_CONFIG_HOME: config, BATON_NO_SERVE: '1' } })).exitCode).toBe(0);
+      const sessionEvents = () => frames.filter((frame) => frame.type === '@xstate.event' && ['SESSION_ENTRY', 'HEALTH_BROKEN', 'HEALTH_FIXED'].includes(frame.event?.type ?? ''));
+      await waitFor(() => sessionEvents().length >= 3, 10_000);
+      const events = sessionEvents();
+      expect(events.map((frame) => frame.event!.type)).toEqual(['SESSION_ENTRY', 'HEALTH_BROKEN', 'HEALTH_FIXED']);
+      expect(new Set(events.map((frame) => frame.sessionId)).size).toBe(1);
+      // One session actor; every other actor is one it invoked (a health check, git), under it.
+      const [session] = events.map((frame) => frame.sessionId);
+      const actors = frames.filter((frame) => frame.type === '@xstate.actor');
+      expect(actors.filter((frame) => frame.sessionId === session)).toHaveLength(1);
+      expect(actors.every((frame) => frame.rootId === session)).toBe(true);
+    } finally {
+      client.close();
+      inspected.kill('SIGTERM');
+      relay.kill('SIGTERM');
+      await Promise.all([inspected.catch(() => undefined), relay.catch(() => undefined)]);
+      await fs.rm(config, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

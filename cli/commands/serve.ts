@@ -36,7 +36,8 @@ export async function run(context: CommandContext): Promise<number> {
     const logFile = path.join(batonConfigDir(), 'serve.log');
     mkdirSync(batonConfigDir(), { recursive: true, mode: 0o700 });
     const log = openSync(logFile, 'a', 0o600);
-    const child = spawn(process.execPath, [ownScript(), 'serve', '--port', String(record.port), '--idle-exit', String(idleSeconds)], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CLAUDE_PROJECT_DIR: '' } });
+    const inspectArgs = context.options['inspect-url'] ? ['--inspect-url', String(context.options['inspect-url'])] : context.options.inspect ? ['--inspect'] : [];
+    const child = spawn(process.execPath, [ownScript(), 'serve', '--port', String(record.port), '--idle-exit', String(idleSeconds), ...inspectArgs], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CLAUDE_PROJECT_DIR: '' } });
     closeSync(log);
     child.unref();
     for (let waited = 0; waited < 5_000; waited += 50) {
@@ -54,7 +55,10 @@ export async function run(context: CommandContext): Promise<number> {
   // The service answers for the projects requests name, never for the directory it was started in.
   delete process.env.CLAUDE_PROJECT_DIR;
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const service = await startService({ record, idleSeconds, log });
+  // --inspect / --inspect-url: the Stately inspector, through a relay (`baton inspect`).
+  const inspect = context.options.inspect || context.options['inspect-url'] ? await (await import('../../visualize/inspector.js')).inspectorFor(context.options) : undefined;
+  const inspected = inspect ? (await import('../serve/inspected-sessions.js')).inspectSessions(inspect) : undefined;
+  const service = await startService({ record, idleSeconds, log, ...(inspected ? { inspected } : {}) });
   log(`baton serve listening on ${where} (pid ${process.pid}); exits after ${idleSeconds} s without a request`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void service.close().then(resolve));

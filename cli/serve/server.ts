@@ -13,6 +13,7 @@ import type { ServiceRecord } from '../../services/serve/service-record.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
 import { eventRoute, hookRoute } from './routes.js';
 import { projectOfRequest } from './project-of-request.js';
+import type { InspectedSessions } from './inspected-sessions.js';
 
 const VIEW_ROUTES = new Set(['/v1/page', '/v1/stream']);
 
@@ -35,8 +36,10 @@ declare const BATON_VERSION: string;
 export interface ServiceOptions {
   record: ServiceRecord;
   idleSeconds: number;
-  /** How often the timed checkpoints are looked at. */
+  /** How often the timed checkpoints (and the inspected sessions) are looked at. */
   tickMs?: number;
+  /** `--inspect`: one live actor per project in the Stately inspector. */
+  inspected?: InspectedSessions;
   log: (line: string) => void;
 }
 
@@ -51,6 +54,12 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
   let lastRequest = Date.now();
   /** Projects a request named lately, and when: their checkpoints are the service's to keep on time. */
   const active = new Map<string, number>();
+
+  function seen(root: string): void {
+    active.set(root, Date.now());
+    options.inspected?.follow(root);
+    options.inspected?.catchUp();
+  }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, viewer: string | null): Promise<{ status: number; body: unknown } | null> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${record.port}`);
@@ -68,13 +77,13 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       const body = await readJsonBody(req);
       const project = req.headers['x-baton-project'];
       const { output, root } = await hookRoute(hook[1]!, body, typeof project === 'string' ? project : undefined);
-      if (root) active.set(root, Date.now());
+      if (root) seen(root);
       return { status: 200, body: output };
     }
     if (req.method === 'POST' && url.pathname === '/v1/events') {
       const body = await readJsonBody(req);
       const { answer, root } = await eventRoute(body);
-      active.set(root, Date.now());
+      seen(root);
       return { status: 200, body: answer };
     }
     if (VIEW_ROUTES.has(url.pathname)) throw new HttpError(401, `${url.pathname} needs ?project=<the project>&token=<its view token> (\`baton visualize --live\` prints the address)`);
@@ -110,8 +119,9 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       void close().then(() => process.exit(0));
       return;
     }
-    for (const [dir, seen] of active) {
-      if (now - seen > options.idleSeconds * 1000) {
+    options.inspected?.catchUp();
+    for (const [dir, lastSeen] of active) {
+      if (now - lastSeen > options.idleSeconds * 1000) {
         active.delete(dir);
         continue;
       }
@@ -126,6 +136,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
 
   function close(): Promise<void> {
     clearInterval(tick);
+    options.inspected?.stop();
     return new Promise((resolve) => server.close(() => resolve()));
   }
 

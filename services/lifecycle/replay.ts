@@ -2,7 +2,7 @@
  * Time travel: rebuilds the session at any revision from events.jsonl alone. Invoked
  * actors never run; their logged results are fed back in the order they arrived.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { eachActor, promiseActors } from '../../machines/actors.js';
 import type { SessionEvent } from '../../machines/events.js';
 import { sessionMachine, type SessionMachine } from '../../machines/session.js';
@@ -47,19 +47,28 @@ function withTally(event: LoggedEvent): SessionEvent {
   return event as SessionEvent;
 }
 
+/** An actor of the machine whose invoked actors' results come from the log; from a snapshot a line reset to, or fresh. */
+export function startReplayActor(options: { snapshot?: unknown; inspect?: (event: InspectionEvent) => void; id?: string } = {}): Actor<SessionMachine> {
+  return createActor(replayMachine, { input: {}, ...(options.snapshot ? { snapshot: options.snapshot as never } : {}), ...(options.inspect ? { inspect: options.inspect } : {}), ...(options.id ? { id: options.id } : {}) }).start();
+}
+
+/** One log line's events, fed in the order they arrived: what ran before it, the event, the actors' results. */
+export function feedEntry(actor: Actor<SessionMachine>, entry: LogEntry): void {
+  if (entry.event.type.startsWith('baton.')) return;
+  for (const event of [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])]) actor.send(withTally(event));
+}
+
 /** Feeds the log's events to a fresh actor, line by line, up to revision `reach`. */
 function follow(entries: readonly LogEntry[], reach: number): Run {
-  let actor: Actor<SessionMachine> = createActor(replayMachine, { input: {} }).start();
+  let actor: Actor<SessionMachine> = startReplayActor();
   let last: LogEntry | null = null;
   for (const entry of entries) {
     if (entry.revision > reach) break;
     if (entry.reset) {
       actor.stop();
-      actor = createActor(replayMachine, { snapshot: entry.reset as never, input: {} }).start();
+      actor = startReplayActor({ snapshot: entry.reset });
     }
-    if (!entry.event.type.startsWith('baton.')) {
-      for (const event of [...(entry.prelude ?? []), entry.event, ...(entry.results ?? [])]) actor.send(withTally(event));
-    }
+    feedEntry(actor, entry);
     const reached = topStateOf(actor.getSnapshot().value);
     if (reached !== entry.to) return { actor, last, diverged: `replaying revision ${entry.revision} reaches ${reached}, but the log says ${entry.to}` };
     last = entry;
