@@ -63,7 +63,7 @@ export function matcherMatches(matcher: unknown, value: string | undefined): boo
 const RUNS_BATON = /^(?:baton|"[^"]*"\s+"[^"]*\/baton(?:\.c?js)?"|node\s+"[^"]*\/baton\.c?js")\s+hook\s+(\w+)(?:\s+--serve)?\s*$/;
 
 /** The event a hook entry runs baton for: a command as baton writes it, or an HTTP hook to the service's route. */
-function batonEventOf(hook: HookCommand | undefined): string | null {
+export function batonEventOf(hook: HookCommand | undefined): string | null {
   if (hook?.type === 'command' && typeof hook.command === 'string') return RUNS_BATON.exec(hook.command.trim())?.[1] ?? null;
   if (hook?.type === 'http' && typeof hook.url === 'string' && OUR_URL.test(hook.url)) return hook.url.slice(hook.url.lastIndexOf('/') + 1);
   return null;

@@ -3,7 +3,7 @@
  * what they run exists, and what is stale. Pure: the files are read by installed-hooks.ts and
  * existence is asked through `exists`, so every case is a unit test.
  */
-import { BATON_HOOKS, batonHookEvent, isBatonCommand, type Settings } from './claude-settings.js';
+import { BATON_HOOKS, batonEventOf, batonHookEvent, isBatonCommand, type Settings } from './claude-settings.js';
 import type { SettingsFile } from './installed-hooks.js';
 import { enablesPlugin } from './skills.js';
 
@@ -42,9 +42,15 @@ function hooksIn(settings: Settings, exists: (file: string) => boolean): Install
     if (!Array.isArray(groups)) continue;
     for (const group of groups) {
       for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) {
+        const matcher = typeof group.matcher === 'string' ? group.matcher : null;
+        // An HTTP hook to baton serve: portable as a command on PATH is (no machine paths in it).
+        if (hook?.type === 'http' && batonEventOf(hook) === event) {
+          found.push({ event, command: String(hook.url), matcher, portable: true, missing: [] });
+          continue;
+        }
         if (!isBatonCommand(hook?.command) || batonHookEvent(hook.command) !== event) continue;
         const command = hook.command as string;
-        found.push({ event, command, matcher: typeof group.matcher === 'string' ? group.matcher : null, portable: /^baton\s/.test(command), missing: absolutePaths(command).filter((file) => !exists(file)) });
+        found.push({ event, command, matcher, portable: /^baton\s/.test(command), missing: absolutePaths(command).filter((file) => !exists(file)) });
       }
     }
   }
@@ -59,7 +65,7 @@ export function diagnoseHooks(files: readonly SettingsFile[], options: { exists:
     if (file.problem) problems.push(`${file.label} ${file.problem}: Claude Code cannot use it either; fix it, then run \`baton hooks install\``);
     for (const hook of hooks) {
       if (hook.missing.length) problems.push(`${file.label}: the ${hook.event} hook runs ${hook.missing.join(' and ')}, which does not exist (stale): run \`baton hooks install\` with the baton you use now`);
-      if (hook.portable && !options.batonOnPath) problems.push(`${file.label}: the ${hook.event} hook runs \`baton\`, which is not on PATH here: install baton (npm install -g) or run \`baton hooks install\` from a checkout`);
+      if (hook.portable && !hook.command.startsWith('http') && !options.batonOnPath) problems.push(`${file.label}: the ${hook.event} hook runs \`baton\`, which is not on PATH here: install baton (npm install -g) or run \`baton hooks install\` from a checkout`);
       if (file.scope === 'project' && !hook.portable) {
         problems.push(`${file.label} is shared through git, but its ${hook.event} hook names this machine's paths: run \`baton hooks install\` (it moves them to .claude/settings.local.json)`);
       }

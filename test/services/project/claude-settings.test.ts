@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BATON_HOOKS, batonHookEvent, installHooks, matcherMatches, pluginHooks, runsBatonFor } from '../../../services/project/claude-settings.js';
+import { BATON_HOOKS, batonHookEvent, installHooks, matcherMatches, pluginHooks, runsBatonFor, uninstallHooks } from '../../../services/project/claude-settings.js';
 import { REPO_ROOT } from '../../helpers.js';
 
 describe("the plugin's hooks", () => {
@@ -54,5 +54,25 @@ describe('which settings run baton for a call', () => {
       expect(runsBatonFor(settings(decoy), 'PreToolUse', 'Write'), decoy).toBe(false);
     }
     expect(runsBatonFor(settings('baton hook PreToolUse', 'http'), 'PreToolUse', 'Write')).toBe(false);
+  });
+});
+
+describe('HTTP hooks (`hooks install --http`)', () => {
+  const http = installHooks({}, (args) => `baton ${args}`, { statusLine: true, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET' } }).settings;
+  const entry = (event: string) => http.hooks![event]![0]!.hooks![0]!;
+
+  it('sends the per-call hooks to the service, the gate failing closed; SessionStart starts the service; SessionEnd stays a command', () => {
+    expect(entry('PreToolUse')).toEqual({ type: 'http', url: 'http://127.0.0.1:7411/v1/hooks/PreToolUse', headers: { Authorization: 'Bearer $BATON_SERVE_SECRET' }, allowedEnvVars: ['BATON_SERVE_SECRET'], timeout: 10, onFailure: 'block' });
+    for (const event of ['PostToolUse', 'PreCompact', 'Stop']) expect(entry(event)).toMatchObject({ type: 'http', url: `http://127.0.0.1:7411/v1/hooks/${event}` });
+    for (const event of ['PostToolUse', 'PreCompact', 'Stop']) expect(entry(event).onFailure).toBeUndefined();
+    expect(entry('SessionStart')).toMatchObject({ type: 'command', command: 'baton hook SessionStart --serve' });
+    expect(entry('SessionEnd')).toMatchObject({ type: 'command', command: 'baton hook SessionEnd' });
+  });
+
+  it('names the secret by its variable only, and counts as baton for the plugin to stand aside; uninstall takes them all out', () => {
+    expect(JSON.stringify(http)).not.toMatch(/[0-9a-f]{64}/);
+    expect(runsBatonFor(http, 'PreToolUse', 'Bash')).toBe(true);
+    expect(runsBatonFor(http, 'SessionStart', 'startup')).toBe(true);
+    expect(uninstallHooks(http).settings).toEqual({});
   });
 });

@@ -59,6 +59,13 @@ describe('diagnoseHooks', () => {
     expect(withPlugin).toMatchObject({ pluginEnabled: true, problems: [] });
   });
 
+  it('HTTP hooks to baton serve count as installed, with their commands for SessionStart and SessionEnd', () => {
+    const http = installHooks({}, (args) => `baton ${args}`, { statusLine: false, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET' } }).settings;
+    const diagnosis = diagnoseHooks(files(null, http), { exists: everything, batonOnPath: '/x/baton' });
+    expect(diagnosis.problems).toEqual([]);
+    expect(diagnosis.settings[2]!.hooks.map((hook) => [hook.event, hook.command])).toContainEqual(['PreToolUse', 'http://127.0.0.1:7411/v1/hooks/PreToolUse']);
+  });
+
   it('a settings file Claude Code cannot read is a problem of its own', () => {
     const broken = files(null);
     broken[1] = { ...broken[1]!, problem: 'is not valid JSON (Unexpected end of JSON input)' };
