@@ -223,6 +223,19 @@ describe('events through the service', () => {
     }
   });
 
+  it('GET /v1/status answers what `baton status --json` prints, and exit 3 with the CLI\'s message where there is no session', async () => {
+    const project = await makeProject();
+    const none = (await request('GET', `/v1/status?project=${encodeURIComponent(project.dir)}`)).body;
+    const cliNone = await baton(['status', '--json'], { cwd: project.dir });
+    expect(none.exit_code).toBe(cliNone.exitCode);
+    expect(none.error.message).toBe(cliNone.json().error.message);
+    await baton(['entry'], { cwd: project.dir });
+    const viaService = (await request('GET', `/v1/status?project=${encodeURIComponent(project.dir)}`)).body;
+    const viaCli = (await baton(['status', '--json'], { cwd: project.dir })).json();
+    expect(viaService.exit_code).toBe(0);
+    expect({ ...viaService.report, checkpoint_written: null }).toEqual({ ...viaCli, checkpoint_written: null });
+  });
+
   it('while it runs, `baton send` and `features` go through it and print what they print without it, exit codes included', async () => {
     const [through, alone] = [await makeProject(), await makeProject()];
     const run = (project: Project, args: string[], viaService: boolean) => baton(args, { cwd: project.dir, env: viaService ? { XDG_CONFIG_HOME: configHome } : { XDG_CONFIG_HOME: configHome, BATON_NO_SERVE: '1' } });

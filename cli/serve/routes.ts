@@ -53,18 +53,35 @@ export interface EventAnswer {
   error?: { message: string; hint: string | null; exit_code: number };
 }
 
+/** A command's outcome as an answer: its report and exit code, or its error with the exit code and hint the CLI would give. */
+async function answerOf(run: () => Promise<{ code: number; report: unknown }>): Promise<EventAnswer> {
+  try {
+    const { code, report } = await run();
+    return { exit_code: code, report };
+  } catch (error) {
+    if (error instanceof BatonError) return { exit_code: error.exitCode, error: { message: error.message, hint: error.hint ?? null, exit_code: error.exitCode } };
+    return { exit_code: EXIT.INTERNAL, error: { message: describeError(error), hint: null, exit_code: EXIT.INTERNAL } };
+  }
+}
+
 export async function eventRoute(body: unknown): Promise<{ answer: EventAnswer; root: string }> {
   const request = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const root = projectOfRequest(request.project, undefined);
   if (root === null) throw new HttpError(400, 'name the project: {"project": "/abs/path", "type": "EVENT", "data": {...}}');
   if (typeof request.type !== 'string' || !isUserEventType(request.type)) throw new HttpError(400, `unknown event ${JSON.stringify(request.type ?? null)}`);
-  try {
-    const event = parseUserEvent(request.type, request.data === undefined ? undefined : JSON.stringify(request.data));
-    const { code, report } = await sendEvent(contextFor(root), event);
-    return { answer: { exit_code: code, report }, root };
-  } catch (error) {
-    // The CLI's own errors keep their exit codes and hints, so a client prints what the CLI would.
-    if (error instanceof BatonError) return { answer: { exit_code: error.exitCode, error: { message: error.message, hint: error.hint ?? null, exit_code: error.exitCode } }, root };
-    return { answer: { exit_code: EXIT.INTERNAL, error: { message: describeError(error), hint: null, exit_code: EXIT.INTERNAL } }, root };
-  }
+  const type = request.type;
+  const answer = await answerOf(() => sendEvent(contextFor(root), parseUserEvent(type, request.data === undefined ? undefined : JSON.stringify(request.data))));
+  return { answer, root };
+}
+
+/** GET /v1/status?project=...: what `baton status --json` prints, with its exit code. */
+export async function statusRoute(project: string | null): Promise<{ answer: EventAnswer; root: string }> {
+  const root = projectOfRequest(project, undefined);
+  if (root === null) throw new HttpError(400, 'name the project: /v1/status?project=/abs/path');
+  const { statusReport } = await import('../status-report.js');
+  const answer = await answerOf(async () => {
+    const { code, view } = await statusReport(contextFor(root));
+    return { code, report: view };
+  });
+  return { answer, root };
 }

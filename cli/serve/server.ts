@@ -11,7 +11,7 @@ import { projectPaths } from '../../services/project/paths.js';
 import { refuseRequest, sameToken, viewToken } from '../../services/serve/request-guard.js';
 import type { ServiceRecord } from '../../services/serve/service-record.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
-import { eventRoute, hookRoute } from './routes.js';
+import { eventRoute, hookRoute, statusRoute } from './routes.js';
 import { projectOfRequest } from './project-of-request.js';
 import type { InspectedSessions } from './inspected-sessions.js';
 
@@ -80,6 +80,11 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       if (root) seen(root);
       return { status: 200, body: output };
     }
+    if (req.method === 'GET' && url.pathname === '/v1/status') {
+      const { answer, root } = await statusRoute(url.searchParams.get('project'));
+      seen(root);
+      return { status: 200, body: answer };
+    }
     if (req.method === 'POST' && url.pathname === '/v1/events') {
       const body = await readJsonBody(req);
       const { answer, root } = await eventRoute(body);
@@ -87,7 +92,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       return { status: 200, body: answer };
     }
     if (VIEW_ROUTES.has(url.pathname)) throw new HttpError(401, `${url.pathname} needs ?project=<the project>&token=<its view token> (\`baton visualize --live\` prints the address)`);
-    throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, POST /v1/hooks/EVENT, POST /v1/events, GET /v1/page, GET /v1/stream)`);
+    throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, GET /v1/status, POST /v1/hooks/EVENT, POST /v1/events, GET /v1/page, GET /v1/stream)`);
   }
 
   const server = http.createServer((req, res) => {
