@@ -252,7 +252,8 @@ describe('events through the service', () => {
       ['send', 'TESTS_PASSED', '--data', '{"featureId":"login"}', '--json'],
       ['send', 'FEATURE_STARTED', '--data', '{"featureId":"login"}'],
     ];
-    const scrub = (text: string) => text.replaceAll(through.dir, 'P').replaceAll(alone.dir, 'P');
+    // Paths differ, and so do commit hashes (the two commits carry their own times).
+    const scrub = (text: string) => text.replaceAll(through.dir, 'P').replaceAll(alone.dir, 'P').replace(/\b[0-9a-f]{40}\b/g, 'SHA').replace(/\b[0-9a-f]{7,12}\b/g, 'SHA');
     for (const args of commands) {
       const [a, b] = [await run(through, args, true), await run(alone, args, false)];
       expect({ exit: a.exitCode, out: scrub(a.stdout), err: scrub(a.stderr) }, args.join(' ')).toEqual({ exit: b.exitCode, out: scrub(b.stdout), err: scrub(b.stderr) });
@@ -359,6 +360,19 @@ describe('the live session page', () => {
     } finally {
       await browser.close();
     }
+  }, 30_000);
+});
+
+describe('idle', () => {
+  it('exits by itself after --idle-exit seconds without a request, with exit 0', async () => {
+    const config = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-idle-'));
+    const idlePort = await freePort();
+    const started = Date.now();
+    const idle = await execa(process.execPath, [CLI, 'serve', '--port', String(idlePort), '--idle-exit', '2'], { env: { ...serviceEnv(), XDG_CONFIG_HOME: config }, reject: false, timeout: 20_000 });
+    expect(idle.exitCode).toBe(0);
+    expect(idle.stderr).toContain('idle for 2 s: exiting');
+    expect(Date.now() - started).toBeLessThan(8_000);
+    await fs.rm(config, { recursive: true, force: true });
   }, 30_000);
 });
 
