@@ -137,7 +137,7 @@ export async function changeHooks(context: CommandContext, action: 'install' | '
   }
 
   const record = useHttp ? await ensureServiceRecord() : null;
-  const installed = installHooks(read[target].settings, how.command, { statusLine, ...(record ? { http: { port: record.port, secretEnv: SECRET_ENV } } : {}) });
+  const installed = installHooks(read[target].settings, how.command, { statusLine, ...(record ? { http: { port: record.port, secretEnv: SECRET_ENV, project: context.paths.root } } : {}) });
   const changed = await writeSettings(context, files[target], installed.settings, read[target].text);
   let movedFrom: string | null = null;
   if (read[other].text !== null) {

@@ -115,8 +115,9 @@ describe('who the service answers', () => {
     const bad = await request('POST', '/v1/hooks/PreToolUse', '{"tool_name": ');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^the request body is not JSON/);
-    const huge = await request('POST', '/v1/hooks/PostToolUse', `"${'x'.repeat(17 * 1024 * 1024)}"`).catch((error: Error) => ({ status: 413, body: { error: { message: error.message } } }));
+    const huge = await request('POST', '/v1/hooks/PostToolUse', `"${'x'.repeat(17 * 1024 * 1024)}"`);
     expect(huge.status).toBe(413);
+    expect(huge.body.error.message).toContain('larger than 16 MB');
     const unknown = await request('GET', '/v1/nothing');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toContain('POST /v1/hooks/EVENT');
@@ -149,6 +150,85 @@ describe('who the service answers', () => {
     expect(second.stderr).toContain('already runs for this user');
     expect((await request('GET', '/v1/health')).status).toBe(200);
   });
+});
+
+describe('what a hostile page, user or repository tried (an adversarial review)', () => {
+  it('a request target that is not a path (`//a:99999/`, from a web page\'s <img>) is refused, and the service goes on', async () => {
+    const reply = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end(`GET //a:99999/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect((await request('GET', '/v1/health')).status).toBe(200);
+  });
+
+  it('the CLI never sends the secret to a program on the port that cannot prove it holds it, and does the work itself', async () => {
+    const config = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-impostor-'));
+    const impostorPort = await freePort();
+    await fs.mkdir(path.join(config, 'baton'), { mode: 0o700 });
+    await fs.writeFile(path.join(config, 'baton', 'serve.json'), JSON.stringify({ port: impostorPort, secret: 'c'.repeat(64) }), { mode: 0o600 });
+    const seenHeaders: string[] = [];
+    const impostor = http.createServer((req, res) => {
+      seenHeaders.push(String(req.headers.authorization ?? ''));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ proof: 'f'.repeat(64), pid: 1, version: '0.1.0', exit_code: 0, report: {} }));
+    });
+    await new Promise<void>((resolve) => impostor.listen(impostorPort, '127.0.0.1', resolve));
+    try {
+      const project = await makeProject();
+      await baton(['entry'], { cwd: project.dir });
+      const sent = await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"impostor"}'], { cwd: project.dir, env: { XDG_CONFIG_HOME: config } });
+      expect(sent.exitCode, sent.stderr).toBe(0);
+      expect((await project.readJson('.claude/progress/state.json')).state).toBe('FIX_BROKEN');
+      expect(seenHeaders.length).toBeGreaterThan(0);
+      expect(seenHeaders.filter((header) => header.includes('c'.repeat(64)))).toEqual([]);
+    } finally {
+      impostor.close();
+      await fs.rm(config, { recursive: true, force: true });
+    }
+  });
+
+  it('the HTTP gate guards the project its hooks were installed in, wherever the agent has `cd`-ed', async () => {
+    const project = await brokenProject();
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-cd-'));
+    const payload = { ...hookPayload(project, 'PreToolUse', { tool_name: 'Write', tool_input: { file_path: project.file('src/app.js'), content: 'x' } }), cwd: elsewhere };
+    const named = await request('POST', '/v1/hooks/PreToolUse', payload, { 'x-baton-project': project.dir });
+    expect(named.body.hookSpecificOutput?.permissionDecision).toBe('deny');
+  });
+
+  it('a project whose .claude turns into a link after it was seen does not take the service down', async () => {
+    const project = await makeProject();
+    await baton(['entry'], { cwd: project.dir });
+    await request('POST', '/v1/hooks/PreCompact', hookPayload(project, 'PreCompact', { trigger: 'auto' }));
+    const target = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-target-'));
+    await fs.rename(project.file('.claude'), project.file('claude-moved'));
+    await fs.symlink(target, project.file('.claude'));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await request('GET', '/v1/health')).status).toBe(200);
+    expect(await fs.readdir(target)).toEqual([]);
+  });
+
+  it('of several services started at once for one user, one runs, and serve.json has its port and secret', async () => {
+    const config = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-race-'));
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const started = ports.map((each) => execa(process.execPath, [CLI, 'serve', '--port', String(each), '--idle-exit', '30'], { env: { ...serviceEnv(), XDG_CONFIG_HOME: config }, reject: false }));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const record = JSON.parse(await fs.readFile(path.join(config, 'baton', 'serve.json'), 'utf8'));
+      const answering = await Promise.all(ports.map((each) => fetch(`http://127.0.0.1:${each}/v1/health`, { headers: { authorization: `Bearer ${record.secret}` } }).then((reply) => reply.status, () => 0)));
+      expect(answering.filter((status) => status === 200)).toHaveLength(1);
+      expect(answering[ports.indexOf(record.port)]).toBe(200);
+      const refused = await Promise.race(started.map((child) => child.then((result) => result)));
+      expect(refused.exitCode).toBe(5);
+      expect(refused.stderr).not.toMatch(/internal error|\s+at .+:\d+:\d+/);
+    } finally {
+      for (const child of started) child.kill('SIGTERM');
+      await Promise.all(started.map((child) => child.catch(() => undefined)));
+      await fs.rm(config, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('the hook routes, as Claude Code posts them', () => {

@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError, EXIT, UsageError } from '../../services/errors.js';
 import { batonConfigDir } from '../../services/project/trust.js';
-import { ensureServiceRecord } from '../../services/serve/service-record.js';
+import { ensureServiceRecord, readServiceRecord, takeServiceLock } from '../../services/serve/service-record.js';
 import { sleep } from '../../services/utils/sleep.js';
 import type { CommandContext } from '../context.js';
 import { ownScript } from '../own-install.js';
@@ -27,12 +27,13 @@ function positiveInteger(value: unknown, option: string, max: number): number | 
 export async function run(context: CommandContext): Promise<number> {
   const port = positiveInteger(context.options.port, 'port', 65535);
   const idleSeconds = positiveInteger(context.options['idle-exit'], 'idle-exit', 7 * 24 * 3600) ?? DEFAULT_IDLE_SECONDS;
-  const record = await ensureServiceRecord(port);
-  const running = await serviceHealth(record);
-  if (running) throw new BatonError(`baton serve already runs for this user (pid ${running.pid}, 127.0.0.1:${record.port})`, EXIT.BUSY, 'one service per user: use that one, or stop it (kill its pid) first');
-  const where = `127.0.0.1:${record.port}`;
+  const existing = await readServiceRecord();
+  const running = existing ? await serviceHealth(existing) : null;
+  if (running) throw new BatonError(`baton serve already runs for this user (pid ${running.pid}, 127.0.0.1:${existing!.port})`, EXIT.BUSY, 'one service per user: use that one, or stop it (kill its pid) first');
 
   if (context.options.detach) {
+    const record = await ensureServiceRecord(port);
+    const where = `127.0.0.1:${record.port}`;
     const logFile = path.join(batonConfigDir(), 'serve.log');
     mkdirSync(batonConfigDir(), { recursive: true, mode: 0o700 });
     const log = openSync(logFile, 'a', 0o600);
@@ -52,16 +53,31 @@ export async function run(context: CommandContext): Promise<number> {
     throw new BatonError(`baton serve did not answer on ${where} within 5 s`, EXIT.INTERNAL, `see ${logFile}`);
   }
 
+  const lock = await takeServiceLock();
+  if ('heldBy' in lock) throw new BatonError(`another baton serve (pid ${lock.heldBy}) is starting or running for this user`, EXIT.BUSY, 'one service per user: use that one, or stop it first');
+  const record = await ensureServiceRecord(port);
+  const where = `127.0.0.1:${record.port}`;
   // The service answers for the projects requests name, never for the directory it was started in.
   delete process.env.CLAUDE_PROJECT_DIR;
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   // --inspect / --inspect-url: the Stately inspector, through a relay (`baton inspect`).
   const inspect = context.options.inspect || context.options['inspect-url'] ? await (await import('../../visualize/inspector.js')).inspectorFor(context.options) : undefined;
   const inspected = inspect ? (await import('../serve/inspected-sessions.js')).inspectSessions(inspect) : undefined;
-  const service = await startService({ record, idleSeconds, log, ...(inspected ? { inspected } : {}) });
+  // A failure inside a request is answered there; anything that still escapes is logged, not fatal: the hooks depend on the service.
+  process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error}`));
+  process.on('unhandledRejection', (error) => log(`unhandled: ${(error as Error)?.stack ?? error}`));
+  process.once('exit', () => lock.release());
+  let service;
+  try {
+    service = await startService({ record, idleSeconds, log, ...(inspected ? { inspected } : {}) });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   log(`baton serve listening on ${where} (pid ${process.pid}); exits after ${idleSeconds} s without a request`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void service.close().then(resolve));
   });
+  lock.release();
   return 0;
 }

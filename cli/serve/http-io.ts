@@ -20,8 +20,10 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Answered with 413 (see the server's fail); the rest is not kept.
         reject(new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(chunk);

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../../services/lifecycle/checkpoint.js';
 import { projectPaths } from '../../services/project/paths.js';
-import { refuseRequest, sameToken, viewToken } from '../../services/serve/request-guard.js';
+import { helloProof, refuseRequest, sameToken, viewToken } from '../../services/serve/request-guard.js';
 import type { ServiceRecord } from '../../services/serve/service-record.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
 import { eventRoute, hookRoute, statusRoute } from './routes.js';
@@ -17,9 +17,22 @@ import type { InspectedSessions } from './inspected-sessions.js';
 
 const VIEW_ROUTES = new Set(['/v1/page', '/v1/stream']);
 
+/** The request's path and query; null for a target that is not one (`//a:99999/`), which is refused, never thrown. */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+/** For the log: the request line without the view token a page address carries. */
+function logged(req: http.IncomingMessage): string {
+  return `${req.method} ${(req.url ?? '').replace(/([?&]token=)[^&]*/g, '$1...')}`;
+}
+
 /** A page route's project, when its view token is right for it: read-only access without the secret. */
-function viewerProject(req: http.IncomingMessage, record: ServiceRecord): string | null {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+function viewerProject(req: http.IncomingMessage, url: URL, record: ServiceRecord): string | null {
   if (req.method !== 'GET' || !VIEW_ROUTES.has(url.pathname)) return null;
   const token = url.searchParams.get('token') ?? '';
   try {
@@ -57,12 +70,16 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
 
   function seen(root: string): void {
     active.set(root, Date.now());
-    options.inspected?.follow(root);
-    options.inspected?.catchUp();
+    // The inspector is a window on the session: its failure never fails the request.
+    try {
+      options.inspected?.follow(root);
+      options.inspected?.catchUp();
+    } catch (error) {
+      log(`inspector: ${(error as Error).message}`);
+    }
   }
 
-  async function route(req: http.IncomingMessage, res: http.ServerResponse, viewer: string | null): Promise<{ status: number; body: unknown } | null> {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${record.port}`);
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, viewer: string | null): Promise<{ status: number; body: unknown } | null> {
     if (viewer && url.pathname === '/v1/page') {
       await (await import('./live-page.js')).sendLivePage(res, viewer, url.searchParams.get('token')!);
       return null;
@@ -72,6 +89,11 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       return null;
     }
     const hook = /^\/v1\/hooks\/([A-Za-z]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && url.pathname === '/v1/hello') {
+      const nonce = url.searchParams.get('nonce') ?? '';
+      if (!/^[0-9a-f]{32,128}$/.test(nonce)) throw new HttpError(400, '/v1/hello needs ?nonce=<32 to 128 hex digits>');
+      return { status: 200, body: { proof: helloProof(record.secret, nonce), pid: process.pid, version: BATON_VERSION } };
+    }
     if (req.method === 'GET' && url.pathname === '/v1/health') return { status: 200, body: { ok: true, pid: process.pid, version: BATON_VERSION, uptime_seconds: Math.round((Date.now() - started) / 1000), projects: [...active.keys()] } };
     if (req.method === 'POST' && hook) {
       const body = await readJsonBody(req);
@@ -95,23 +117,37 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
     throw new HttpError(404, `no route ${req.method} ${url.pathname} (routes: GET /v1/health, GET /v1/status, POST /v1/hooks/EVENT, POST /v1/events, GET /v1/page, GET /v1/stream)`);
   }
 
+  /** A failure answers the request it belongs to and is logged; it never takes the service down. */
+  function fail(req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void {
+    const status = error instanceof HttpError ? error.status : 500;
+    if (status === 500) log(`error on ${logged(req)}: ${(error as Error).stack ?? error}`);
+    if (res.headersSent) return void res.destroy();
+    // A body over the limit is drained, not kept, so the client reads the 413; the connection then closes (requestTimeout bounds a slow one).
+    if (status === 413) res.setHeader('connection', 'close');
+    sendError(res, status, (error as Error).message);
+  }
+
   const server = http.createServer((req, res) => {
-    lastRequest = Date.now();
-    const viewer = viewerProject(req, record);
-    const refusal = refuseRequest(req.headers, record, viewer !== null);
-    if (refusal) {
-      log(`refused ${req.method} ${req.url}: ${refusal.status} ${refusal.message}`);
-      req.resume();
-      return sendError(res, refusal.status, refusal.message);
+    try {
+      const url = requestUrl(req);
+      // /v1/hello proves the service holds the secret without asking for it: a client checks it before sending the secret to whatever listens on the port.
+      const hello = req.method === 'GET' && url?.pathname === '/v1/hello';
+      const viewer = url ? viewerProject(req, url, record) : null;
+      const refusal = url ? refuseRequest(req.headers, record, viewer !== null || hello) : { status: 400, message: 'the request target is not a path' };
+      if (refusal) {
+        log(`refused ${logged(req)}: ${refusal.status} ${refusal.message}`);
+        req.resume();
+        return sendError(res, refusal.status, refusal.message);
+      }
+      // Only requests the service answers keep it from its idle exit: refused ones do not.
+      lastRequest = Date.now();
+      route(req, res, url!, viewer).then(
+        (answer) => answer && sendJson(res, answer.status, answer.body),
+        (error) => fail(req, res, error),
+      );
+    } catch (error) {
+      fail(req, res, error);
     }
-    route(req, res, viewer).then(
-      (answer) => answer && sendJson(res, answer.status, answer.body),
-      (error) => {
-        const status = error instanceof HttpError ? error.status : 500;
-        if (status === 500) log(`error on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
-        if (!res.headersSent) sendError(res, status, (error as Error).message);
-      },
-    );
   });
   // A slow or stuck client does not hold the service: hooks are small and answered at once.
   server.requestTimeout = 30_000;
@@ -124,17 +160,27 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       void close().then(() => process.exit(0));
       return;
     }
-    options.inspected?.catchUp();
+    try {
+      options.inspected?.catchUp();
+    } catch (error) {
+      log(`inspector: ${(error as Error).message}`);
+    }
     for (const [dir, lastSeen] of active) {
       if (now - lastSeen > options.idleSeconds * 1000) {
         active.delete(dir);
         continue;
       }
-      const paths = projectPaths(dir);
-      void saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(now), () => readSettledStateLight(paths)).then(
-        (written) => written && log(`checkpoint written for ${dir}`),
-        () => undefined,
-      );
+      // A project that turned hostile (its .claude now a link, a file) fails alone, and is dropped.
+      try {
+        const paths = projectPaths(dir);
+        void saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(now), () => readSettledStateLight(paths)).then(
+          (written) => written && log(`checkpoint written for ${dir}`),
+          () => undefined,
+        );
+      } catch (error) {
+        log(`checkpoint for ${dir}: ${(error as Error).message}; no longer followed`);
+        active.delete(dir);
+      }
     }
   }, options.tickMs ?? 1_000);
   tick.unref();
@@ -142,7 +188,10 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
   function close(): Promise<void> {
     clearInterval(tick);
     options.inspected?.stop();
-    return new Promise((resolve) => server.close(() => resolve()));
+    // Open streams (a live page) would hold the process after it stopped listening.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
   }
 
   return new Promise((resolve, reject) => {

@@ -128,21 +128,28 @@ const HTTP_EVENTS: readonly HookEventName[] = ['PreToolUse', 'PostToolUse', 'Pre
  * from the environment variable; the gate's with `onFailure: "block"`, so a service that is down
  * never opens it. SessionStart stays a command and starts the service (`--serve`).
  */
-function hookEntry(spec: (typeof BATON_HOOKS)[number], command: (args: string) => string, http: { port: number; secretEnv: string } | undefined): HookCommand {
+export interface HttpHooksOptions {
+  port: number;
+  secretEnv: string;
+  /** The project the hooks are installed in: named in every request, as CLAUDE_PROJECT_DIR names it to a command hook, so the agent's `cd` never changes which project the gate guards. */
+  project: string;
+}
+
+function hookEntry(spec: (typeof BATON_HOOKS)[number], command: (args: string) => string, http: HttpHooksOptions | undefined): HookCommand {
   if (!http) return { type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout };
   if (spec.event === 'SessionStart') return { type: 'command', command: command('hook SessionStart --serve'), timeout: spec.timeout };
   if (!HTTP_EVENTS.includes(spec.event)) return { type: 'command', command: command(`hook ${spec.event}`), timeout: spec.timeout };
   return {
     type: 'http',
     url: `http://127.0.0.1:${http.port}/v1/hooks/${spec.event}`,
-    headers: { Authorization: `Bearer $${http.secretEnv}` },
+    headers: { Authorization: `Bearer $${http.secretEnv}`, 'X-Baton-Project': http.project },
     allowedEnvVars: [http.secretEnv],
     timeout: spec.timeout,
     ...(spec.event === 'PreToolUse' ? { onFailure: 'block' } : {}),
   };
 }
 
-export function installHooks(settings: Settings, command: (args: string) => string, options: { statusLine: boolean; http?: { port: number; secretEnv: string } }): { settings: Settings; statusLineKept: boolean } {
+export function installHooks(settings: Settings, command: (args: string) => string, options: { statusLine: boolean; http?: HttpHooksOptions }): { settings: Settings; statusLineKept: boolean } {
   const { settings: clean } = uninstallHooks(settings);
   const hooks: Record<string, HookGroup[]> = { ...(clean.hooks ?? {}) };
   for (const spec of BATON_HOOKS) {

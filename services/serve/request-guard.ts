@@ -15,6 +15,11 @@ export function viewToken(secret: string, root: string): string {
   return createHmac('sha256', secret).update(`view:${root}`).digest('hex');
 }
 
+/** The service's answer to a client's nonce: proof that it holds the secret, without the secret crossing the wire. */
+export function helloProof(secret: string, nonce: string): string {
+  return createHmac('sha256', secret).update(`hello:${nonce}`).digest('hex');
+}
+
 export function sameToken(given: string, expected: string): boolean {
   const [a, b] = [Buffer.from(given), Buffer.from(expected)];
   return a.length === b.length && timingSafeEqual(a, b);

@@ -58,11 +58,11 @@ describe('which settings run baton for a call', () => {
 });
 
 describe('HTTP hooks (`hooks install --http`)', () => {
-  const http = installHooks({}, (args) => `baton ${args}`, { statusLine: true, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET' } }).settings;
+  const http = installHooks({}, (args) => `baton ${args}`, { statusLine: true, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET', project: '/home/me/app' } }).settings;
   const entry = (event: string) => http.hooks![event]![0]!.hooks![0]!;
 
   it('sends the per-call hooks to the service, the gate failing closed; SessionStart starts the service; SessionEnd stays a command', () => {
-    expect(entry('PreToolUse')).toEqual({ type: 'http', url: 'http://127.0.0.1:7411/v1/hooks/PreToolUse', headers: { Authorization: 'Bearer $BATON_SERVE_SECRET' }, allowedEnvVars: ['BATON_SERVE_SECRET'], timeout: 10, onFailure: 'block' });
+    expect(entry('PreToolUse')).toEqual({ type: 'http', url: 'http://127.0.0.1:7411/v1/hooks/PreToolUse', headers: { Authorization: 'Bearer $BATON_SERVE_SECRET', 'X-Baton-Project': '/home/me/app' }, allowedEnvVars: ['BATON_SERVE_SECRET'], timeout: 10, onFailure: 'block' });
     for (const event of ['PostToolUse', 'PreCompact', 'Stop']) expect(entry(event)).toMatchObject({ type: 'http', url: `http://127.0.0.1:7411/v1/hooks/${event}` });
     for (const event of ['PostToolUse', 'PreCompact', 'Stop']) expect(entry(event).onFailure).toBeUndefined();
     expect(entry('SessionStart')).toMatchObject({ type: 'command', command: 'baton hook SessionStart --serve' });

@@ -60,7 +60,7 @@ describe('diagnoseHooks', () => {
   });
 
   it('HTTP hooks to baton serve count as installed, with their commands for SessionStart and SessionEnd', () => {
-    const http = installHooks({}, (args) => `baton ${args}`, { statusLine: false, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET' } }).settings;
+    const http = installHooks({}, (args) => `baton ${args}`, { statusLine: false, http: { port: 7411, secretEnv: 'BATON_SERVE_SECRET', project: '/home/me/app' } }).settings;
     const diagnosis = diagnoseHooks(files(null, http), { exists: everything, batonOnPath: '/x/baton' });
     expect(diagnosis.problems).toEqual([]);
     expect(diagnosis.settings[2]!.hooks.map((hook) => [hook.event, hook.command])).toContainEqual(['PreToolUse', 'http://127.0.0.1:7411/v1/hooks/PreToolUse']);
