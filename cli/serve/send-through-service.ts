@@ -14,7 +14,17 @@ import { requestService, serviceHealth } from './client.js';
 /** Set by the build (build.mjs) from package.json. */
 declare const BATON_VERSION: string;
 
+/**
+ * Events that run the project's own commands (the health check, the tests) run here, in the
+ * caller's environment (its PATH, a virtualenv, the variables `required_env` names): the
+ * service's environment is the one it was started with.
+ */
+function runsProjectCommands(event: UserEvent): boolean {
+  return event.type === 'FEATURE_IMPLEMENTED' || event.type === 'RUN_TESTS' || (event.type === 'HEALTH_FIXED' && !event.force);
+}
+
 export async function sendThroughService(context: CommandContext, event: UserEvent): Promise<{ code: number; report: SendReport } | null> {
+  if (runsProjectCommands(event)) return null;
   // The inspector follows this process's actor: with --inspect the event runs here.
   if (context.options.inspect || context.options['inspect-url'] || process.env.BATON_INSPECT || process.env.BATON_NO_SERVE) return null;
   const record = await readServiceRecord().catch(() => null);
