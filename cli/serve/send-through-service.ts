@@ -9,7 +9,6 @@ import { BatonError, EXIT, type ExitCode } from '../../services/errors.js';
 import { readServiceRecord } from '../../services/serve/service-record.js';
 import type { CommandContext } from '../context.js';
 import type { SendReport } from '../send-event.js';
-import { requestService, serviceHealth } from './client.js';
 
 /** Set by the build (build.mjs) from package.json. */
 declare const BATON_VERSION: string;
@@ -29,6 +28,8 @@ export async function sendThroughService(context: CommandContext, event: UserEve
   if (context.options.inspect || context.options['inspect-url'] || process.env.BATON_INSPECT || process.env.BATON_NO_SERVE) return null;
   const record = await readServiceRecord().catch(() => null);
   if (!record) return null;
+  // node:http loads only when there is a service to talk to: a plain send stays as fast as before.
+  const { requestService, serviceHealth } = await import('./client.js');
   const health = await serviceHealth(record);
   if (!health || health.version !== BATON_VERSION) return null;
   const { type, ...data } = event;
