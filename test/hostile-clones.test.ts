@@ -311,6 +311,9 @@ const STEPS: Step[] = [
   cli('env stop', ['env', 'stop'], ['progress']),
   cli('hooks install', ['hooks', 'install'], ['claude']),
   cli('hooks install --local', ['hooks', 'install', '--local'], ['claude']),
+  // Readers of the clone's Claude Code settings: doctor, and the plugin's gate deciding whether to stand aside.
+  cli('doctor', ['doctor'], []),
+  { ...hook('PreToolUse', (dir) => ({ tool_name: 'Write', tool_input: { file_path: path.join(dir, 'src', 'app.js'), content: 'x' } })), name: 'hook PreToolUse --plugin', args: ['hook', 'PreToolUse', '--plugin'] },
   cli('send HEALTH_BROKEN', ['send', 'HEALTH_BROKEN', '--data', '{"reason":"hostile test"}'], ['progress', 'config']),
   cli('rollback --yes --stash', ['rollback', '--yes', '--stash'], ['progress']),
   hook('Stop', () => ({ stop_hook_active: false })),
@@ -827,7 +830,7 @@ async function runClone(spec: Clone): Promise<CloneReport> {
         v(`hung (killed after ${timeoutMs / 1000} s)`);
       } else if (outcome.signal) v(`killed by ${outcome.signal}`);
       else {
-        const allowed = step.name === 'hook PreToolUse' ? [0, 1, 2] : DOCUMENTED_EXITS[step.kind];
+        const allowed = step.name.startsWith('hook PreToolUse') ? [0, 1, 2] : DOCUMENTED_EXITS[step.kind];
         if (!allowed.includes(outcome.exitCode ?? -1)) v(`exit ${outcome.exitCode} (documented: ${allowed.join(', ')}): ${firstLine(outcome.stderr || outcome.stdout)}`);
         if (STACK_TRACE.test(said)) v(`printed a stack trace or "internal error": ${firstLine(said.split('\n').find((line) => STACK_TRACE.test(line)) ?? '')}`);
       }
