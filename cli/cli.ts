@@ -43,9 +43,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/send.js'),
   },
   features: {
-    usage: 'baton features list|add|start|implemented|import ...',
-    summary: 'list, add, start, finish or import features',
-    options: { id: { type: 'string' }, replace: { type: 'boolean' } },
+    usage: 'baton features list [--ready]|next|add|start|implemented|import ...',
+    summary: 'list, add, start, finish or import features; next: the one to work on, its dependencies (depends_on) done',
+    options: { id: { type: 'string' }, replace: { type: 'boolean' }, ready: { type: 'boolean' } },
     writesProject: true,
     load: () => import('./commands/features.js'),
   },

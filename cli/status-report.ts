@@ -1,9 +1,10 @@
 /** Where the session stands, as `baton status` shows it: computed once, printed as text or JSON, and answered by the service's status route. */
-import { countFeatures, nextFeature, type FeatureProgress } from '../machines/features.js';
+import { countFeatures, type FeatureProgress } from '../machines/features.js';
 import { acceptedEvents, stateLabel } from '../machines/refusals.js';
 import { sessionMachine } from '../machines/session.js';
 import { BadFileError, BatonError, EXIT, describeError } from '../services/errors.js';
-import { loadFeatureList, toProgress } from '../services/features/feature-list.js';
+import { loadFeatureList, toProgress, type FeatureList } from '../services/features/feature-list.js';
+import { nextReadyFeature } from '../machines/dependencies.js';
 import { autoCheckpoint } from '../services/lifecycle/apply-event.js';
 import { readStateFile } from '../services/lifecycle/state-file.js';
 import { openProject, type CommandContext } from './context.js';
@@ -21,16 +22,18 @@ export async function statusReport(context: CommandContext) {
   const snapshot = sessionMachine.resolveState({ value: state.snapshot.value as never, context: state.snapshot.context as never });
   // Where the work stands is the feature list file's to say: the machine's tally is as of the last event.
   let features: FeatureProgress[] | null = null;
+  let list: FeatureList | null = null;
   let listProblem: string | null = null;
   try {
-    features = toProgress(await loadFeatureList(context.paths));
+    list = await loadFeatureList(context.paths);
+    features = toProgress(list);
   } catch (error) {
     if (!(error instanceof BadFileError)) throw error;
     listProblem = `${describeError(error)}; the counts shown are the session's as of revision ${state.revision}`;
   }
   const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
   const counts = listProblem ? (snapshot.context.featureTally?.counts ?? countFeatures(null)) : countFeatures(features);
-  const next = nextFeature(features, snapshot.context.currentFeatureId);
+  const next = nextReadyFeature(list?.features ?? null, snapshot.context.currentFeatureId);
   const checkpointed = await autoCheckpoint(runtime);
   const view = {
     state: state.state,

@@ -1,14 +1,15 @@
 import path from 'node:path';
-import { countFeatures, featureIdProblem } from '../../machines/features.js';
+import { dependencyProblems, nextReadyFeature, readyFeatures, waitingFor } from '../../machines/dependencies.js';
+import { countFeatures, featureIdProblem, isOpenStatus } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
-import { UsageError } from '../../services/errors.js';
-import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile } from '../../services/features/feature-list.js';
+import { BadFileError, UsageError } from '../../services/errors.js';
+import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile, type Feature } from '../../services/features/feature-list.js';
 import { readStateFile } from '../../services/lifecycle/state-file.js';
 import type { CommandContext } from '../context.js';
 import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
 import { parseUserEvent, sendAndReport } from '../send-event.js';
 
-const USAGE = 'baton features list | add DESCRIPTION [--id ID] | start ID | implemented ID | import FILE [--replace]';
+const USAGE = 'baton features list [--ready] | next | add DESCRIPTION [--id ID] | start ID | implemented ID | import FILE [--replace]';
 
 export async function run(context: CommandContext): Promise<number> {
   const [action, ...args] = context.args;
@@ -16,6 +17,8 @@ export async function run(context: CommandContext): Promise<number> {
     case undefined:
     case 'list':
       return list(context);
+    case 'next':
+      return next(context);
     case 'add':
       return add(context, args);
     case 'start':
@@ -37,8 +40,41 @@ export async function run(context: CommandContext): Promise<number> {
   }
 }
 
+/** The dependency graph, or the error that names what is wrong with it (exit 4, as any file baton cannot use). */
+function checkedDependencies(context: CommandContext, features: readonly Feature[]): void {
+  const problems = dependencyProblems(features);
+  const file = path.relative(context.paths.root, context.paths.features);
+  const told = [
+    ...problems.malformed.map((id) => `feature "${id}": depends_on must be a list of feature ids`),
+    ...problems.unknown.map(({ feature, missing }) => `feature "${feature}" depends on ${missing.map((id) => `"${id}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not in the list`),
+    ...problems.cycles.map((cycle) => `a dependency cycle: ${[...cycle, cycle[0]].join(' -> ')}`),
+  ];
+  if (told.length) throw new BadFileError(file, told.join('; '), 'depends_on', 'fix depends_on in the feature list: every id must name a feature, and no feature may wait for itself');
+}
+
+/** `features next`: the feature to work on now, dependencies respected; or why none is ready. */
+async function next(context: CommandContext): Promise<number> {
+  const features = (await loadFeatureList(context.paths))?.features ?? [];
+  checkedDependencies(context, features);
+  const read = await readStateFile(context.paths, new Date());
+  const current = read.kind === 'ok' ? ((read.state.snapshot.context as { currentFeatureId?: string | null }).currentFeatureId ?? null) : null;
+  const ready = readyFeatures(features);
+  const chosen = ready.length ? nextReadyFeature(features, current) : undefined;
+  const waiting = features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !ready.includes(feature)).map((feature) => ({ id: feature.id, waits_for: waitingFor(feature, features) }));
+  if (context.json) {
+    printJson({ next: chosen ? { id: chosen.id, description: chosen.description, status: chosen.status } : null, ready: ready.map((feature) => feature.id), waiting });
+    return 0;
+  }
+  if (chosen) println(`${chosen.id}: ${chosen.description} (${chosen.status}); \`baton features start ${chosen.id}\``);
+  else if (waiting.length) println(`no feature is ready: ${waiting.map((feature) => `${feature.id} waits for ${feature.waits_for.join(', ')}`).join('; ')}`);
+  else println(features.length ? 'every feature is done or blocked' : 'no features yet: `baton features add "..."`');
+  return 0;
+}
+
 async function list(context: CommandContext): Promise<number> {
-  const features = (await loadFeatureList(context.paths))?.features ?? null;
+  const all = (await loadFeatureList(context.paths))?.features ?? null;
+  if (context.options.ready && all) checkedDependencies(context, all);
+  const features = context.options.ready && all ? readyFeatures(all) : all;
   if (context.json) {
     printJson({ features, counts: countFeatures(features) });
     return 0;

@@ -4,11 +4,12 @@
  * feature list, git), never guessed.
  */
 import path from 'node:path';
-import { countFeatures, isOpenStatus, nextFeature, type FeatureProgress } from '../../machines/features.js';
+import { countFeatures, isOpenStatus, type FeatureProgress } from '../../machines/features.js';
+import { nextReadyFeature } from '../../machines/dependencies.js';
 import type { HealthReport } from '../../machines/observations.js';
 import type { SessionContext } from '../../machines/session.js';
 import { readLog, type LogEntry } from '../lifecycle/event-log.js';
-import { loadFeatureList, toProgress } from '../features/feature-list.js';
+import { loadFeatureList, toProgress, type FeatureList } from '../features/feature-list.js';
 import { featureListAt, listsFoundAfter } from '../features/feature-list-history.js';
 import { readFileHistory } from './file-history.js';
 import { countGateRefusals } from '../gate/gate-refusals.js';
@@ -43,6 +44,8 @@ interface SessionFacts {
   /** Each feature's status when the session first saw it: at its start, or when it appeared during it. */
   firstSeen: Map<string, string>;
   endFeatures: FeatureProgress[] | null;
+  /** The list itself, for what only it holds (which features wait for which). */
+  endList: FeatureList | null;
   /** Where the session ended: its state and health at its last event. */
   end: { state: string; health_status: string } | null;
   context: SessionContext | null;
@@ -76,8 +79,9 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
     ? { state: topStateOf(endSnapshot.value), health_status: (endSnapshot.context as unknown as SessionContext).health?.status ?? 'UNKNOWN' }
     : state && { state: state.state, health_status: state.health_status };
   // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
-  const endFeatures = toProgress(await loadFeatureList(paths).catch(() => null));
-  return { record, state, entries: during, firstSeen: firstSeenStatuses(paths, entries, record.start_revision, until), endFeatures, end, context, gateRefusals: await countGateRefusals(paths, record) };
+  const endList = await loadFeatureList(paths).catch(() => null);
+  const endFeatures = toProgress(endList);
+  return { record, state, entries: during, firstSeen: firstSeenStatuses(paths, entries, record.start_revision, until), endFeatures, endList, end, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 /**
@@ -179,7 +183,7 @@ export function renderSummary(facts: SessionFacts, git: GitFacts, descriptions: 
     };
     return `${label(feature.id)} - ${what[feature.status] ?? feature.status}`;
   });
-  const next = nextFeature(facts.endFeatures, context?.currentFeatureId ?? null);
+  const next = nextReadyFeature(facts.endList?.features ?? null, context?.currentFeatureId ?? null);
   const files = [...new Set([...git.filesModified, ...fileHistory])];
   const steps = [
     'Run `baton entry` first',

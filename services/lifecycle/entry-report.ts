@@ -2,11 +2,12 @@
  * What the entry protocol found, as one object. Its first six keys are the spec script's
  * output, with the same values on the same project; the rest is what a caller needs next.
  */
-import { countFeatures, nextFeature, type FeatureCounts } from '../../machines/features.js';
+import { countFeatures, type FeatureCounts } from '../../machines/features.js';
 import type { Commit, HealthReport } from '../../machines/observations.js';
 import { whyNotFixed } from '../../machines/refusals.js';
 import type { SessionContext, TopState } from '../../machines/session.js';
 import { skillFor } from '../../machines/skills.js';
+import { nextReadyFeature } from '../../machines/dependencies.js';
 import type { ResolvedConfig } from '../project/config.js';
 import { toProgress } from '../features/feature-list.js';
 import { displayPath, type ProjectPaths } from '../project/paths.js';
@@ -91,7 +92,7 @@ export function buildEntryReport(
   const list = outcome.features;
   const progress = toProgress(list);
   const counts = countFeatures(progress);
-  const next = nextFeature(progress, context.currentFeatureId);
+  const next = nextReadyFeature(list?.features ?? null, context.currentFeatureId);
   const git = context.git;
   const fileHistory = context.loaded?.fileHistory ?? null;
   const recentFiles = fileHistory ?? git?.recentFiles ?? [];
