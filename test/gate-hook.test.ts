@@ -5,16 +5,8 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { baton, features, makeProject, type Project } from './helpers.js';
+import { baton, brokenProject, type Project } from './helpers.js';
 
-async function brokenProject(): Promise<Project> {
-  const project = await makeProject();
-  await project.write('src/app.js', 'export {}\n');
-  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
-  await baton(['entry'], { cwd: project.dir });
-  await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"the dev server does not start"}'], { cwd: project.dir });
-  return project;
-}
 
 const bash = (project: Project, command: string) =>
   baton(['hook', 'PreToolUse'], {

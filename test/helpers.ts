@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import fse from 'fs-extra';
 import { readdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,4 +144,26 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A project whose session is in FIX_BROKEN (HEALTH_BROKEN sent) with one pending feature and a protected `src/app.js`. */
+export async function brokenProject(reason = 'the dev server does not start'): Promise<Project> {
+  const project = await makeProject();
+  await project.write('src/app.js', 'export {}\n');
+  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
+  await baton(['entry'], { cwd: project.dir });
+  await baton(['send', 'HEALTH_BROKEN', '--data', JSON.stringify({ reason })], { cwd: project.dir });
+  return project;
+}
+
+/** A TCP port nothing listens on now, on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

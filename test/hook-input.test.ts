@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { baton, CLI, features, makeProject, TEST_CONFIG_HOME, type Project } from './helpers.js';
+import { baton, brokenProject, CLI, features, makeProject, TEST_CONFIG_HOME, type Project } from './helpers.js';
 
 interface Piece {
   afterMs: number;
@@ -52,14 +52,6 @@ function inPieces(payload: object, count: number, firstMs: number, everyMs: numb
   return Array.from({ length: count }, (_, i) => ({ afterMs: firstMs + i * everyMs, text: text.slice(i * size, (i + 1) * size) }));
 }
 
-async function brokenProject(): Promise<Project> {
-  const project = await makeProject();
-  await project.write('src/app.js', 'export {}\n');
-  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
-  await baton(['entry'], { cwd: project.dir });
-  await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"the dev server does not start"}'], { cwd: project.dir });
-  return project;
-}
 
 const write = (project: Project, file: string, content: string) => ({
   session_id: 's1',

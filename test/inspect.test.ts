@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { baton, CLI, makeProject, TEST_CONFIG_HOME } from './helpers.js';
+import { baton, CLI, freePort, makeProject, TEST_CONFIG_HOME } from './helpers.js';
 
 interface Frame {
   type: string;
@@ -21,16 +21,6 @@ interface Frame {
   _version?: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

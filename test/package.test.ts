@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOP_STATES } from '../machines/session.js';
 import { skillFor } from '../machines/skills.js';
-import { baton, features, makeProject, PATH_WITH_BATON, REPO_ROOT, TEST_CLAUDE_HOME, type Project } from './helpers.js';
+import { baton, brokenProject, makeProject, PATH_WITH_BATON, REPO_ROOT, TEST_CLAUDE_HOME, type Project } from './helpers.js';
 
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 let work: string;
@@ -128,14 +128,6 @@ describe('the Claude Code plugin', () => {
 });
 
 describe('run as the plugin (--plugin)', () => {
-  async function brokenProject(): Promise<Project> {
-    const project = await makeProject();
-    await project.write('src/app.js', 'export {}\n');
-    await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
-    await baton(['entry'], { cwd: project.dir });
-    await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"down"}'], { cwd: project.dir });
-    return project;
-  }
   const protectedWrite = (project: Project) => JSON.stringify(payload(project, 'PreToolUse', { tool_name: 'Write', tool_input: { file_path: project.file('src/app.js'), content: 'x' } }));
 
   it('guards alone; once the settings run baton too, the plugin stands aside and the settings hook guards: one refusal per call', async () => {

@@ -13,21 +13,13 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baton, CLI, configure, features, makeProject, TEST_CLAUDE_HOME, waitFor, type Project } from './helpers.js';
+import { baton, brokenProject, CLI, configure, freePort, makeProject, TEST_CLAUDE_HOME, waitFor, type Project } from './helpers.js';
 
 let configHome: string;
 let port: number;
 let secret: string;
 let service: ResultPromise;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as net.AddressInfo;
-      server.close(() => resolve(free));
-    });
-  });
-}
 
 const serviceEnv = () => ({ XDG_CONFIG_HOME: configHome, CLAUDE_CONFIG_DIR: TEST_CLAUDE_HOME, CLAUDE_PROJECT_DIR: '', NO_COLOR: '1' });
 
@@ -62,14 +54,6 @@ function request(method: string, route: string, body?: unknown, headers: Record<
 
 const hookPayload = (project: Project, event: string, extra: object) => ({ session_id: 'serve-session', transcript_path: project.file('transcript.jsonl'), cwd: project.dir, hook_event_name: event, ...extra });
 
-async function brokenProject(): Promise<Project> {
-  const project = await makeProject();
-  await project.write('src/app.js', 'export {}\n');
-  await project.write('.claude/progress/feature-list.json', features(['a', 'pending']));
-  await baton(['entry'], { cwd: project.dir });
-  await baton(['send', 'HEALTH_BROKEN', '--data', '{"reason":"down"}'], { cwd: project.dir });
-  return project;
-}
 
 beforeAll(async () => {
   configHome = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-config-'));
