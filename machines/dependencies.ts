@@ -83,18 +83,28 @@ function cyclesIn(features: readonly DependentFeature[]): string[][] {
 /** Done work, as dependencies count it: a dependency is met once its feature is tested. */
 const isMet = (status: FeatureStatus) => !isOpenStatus(status);
 
-/** The open features it still waits for (ids naming no feature count as not met). */
-export function waitingFor(feature: DependentFeature, features: readonly DependentFeature[]): string[] {
-  const byId = new Map(features.map((each) => [each.id, each]));
+/** The features by id, made once per list: every lookup below is then constant time, so 10,000 features stay linear. */
+function byIdOf(features: readonly DependentFeature[]): Map<string, DependentFeature> {
+  return new Map(features.map((each) => [each.id, each]));
+}
+
+function unmet(feature: DependentFeature, byId: Map<string, DependentFeature>): string[] {
   return dependenciesOf(feature).filter((id) => {
     const dependency = byId.get(id);
     return !dependency || !isMet(dependency.status);
   });
 }
 
+/** What each feature of this list still waits for (ids naming no feature count as not met); one index for the whole list. */
+export function waitingIn(features: readonly DependentFeature[]): (feature: DependentFeature) => string[] {
+  const byId = byIdOf(features);
+  return (feature) => unmet(feature, byId);
+}
+
 /** Open, not blocked, and every dependency met: the features an agent can take now, in list order. */
 export function readyFeatures<T extends DependentFeature>(features: readonly T[]): T[] {
-  return features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && waitingFor(feature, features).length === 0);
+  const byId = byIdOf(features);
+  return features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && unmet(feature, byId).length === 0);
 }
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { dependencyProblems, nextReadyFeature, readyFeatures, waitingFor } from '../../machines/dependencies.js';
+import { dependencyProblems, nextReadyFeature, readyFeatures, waitingIn } from '../../machines/dependencies.js';
 import { countFeatures, featureIdProblem, isOpenStatus } from '../../machines/features.js';
 import { moveOwnAside } from '../../services/storage/write.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
@@ -60,7 +60,9 @@ async function next(context: CommandContext): Promise<number> {
   const current = read.kind === 'ok' ? ((read.state.snapshot.context as { currentFeatureId?: string | null }).currentFeatureId ?? null) : null;
   const ready = readyFeatures(features);
   const chosen = ready.length ? nextReadyFeature(features, current) : undefined;
-  const waiting = features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !ready.includes(feature)).map((feature) => ({ id: feature.id, waits_for: waitingFor(feature, features) }));
+  const readySet = new Set(ready);
+  const waitsFor = waitingIn(features);
+  const waiting = features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !readySet.has(feature)).map((feature) => ({ id: feature.id, waits_for: waitsFor(feature) }));
   if (context.json) {
     printJson({ next: chosen ? { id: chosen.id, description: chosen.description, status: chosen.status } : null, ready: ready.map((feature) => feature.id), waiting });
     return 0;
