@@ -299,6 +299,7 @@ const STEPS: Step[] = [
   cli('note --decision', ['note', '--decision', 'use sqlite'], ['progress']),
   cli('end', ['end'], ['progress', 'config']),
   hook('SessionStart', () => ({ source: 'startup' })),
+  cli('features next', ['features', 'next'], ['progress']),
   cli('features add', ['features', 'add', 'First feature', '--id', 'f1'], ['progress']),
   cli('send FEATURES_DEFINED', ['send', 'FEATURES_DEFINED'], ['progress', 'config']),
   cli('features start', ['features', 'start', 'f1'], ['progress', 'config']),

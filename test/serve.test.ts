@@ -427,6 +427,23 @@ describe('the live session page', () => {
   }, 30_000);
 });
 
+describe('doctor and the service', () => {
+  it('says whether the service the HTTP hooks need runs, and reports it as a problem when it does not', async () => {
+    const project = await makeProject();
+    const claudeHome = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-claude-'));
+    const env = { XDG_CONFIG_HOME: configHome, CLAUDE_CONFIG_DIR: claudeHome, PATH: process.env.PATH ?? '' };
+    expect((await baton(['hooks', 'install', '--http'], { cwd: project.dir, env })).exitCode).toBe(0);
+    const up = (await baton(['doctor', '--json'], { cwd: project.dir, env })).json();
+    expect(up.service).toMatchObject({ port, running: true });
+    expect(up.problems.filter((problem: string) => problem.includes('baton serve is not running'))).toEqual([]);
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-none-'));
+    const down = await baton(['doctor', '--json'], { cwd: project.dir, env: { ...env, XDG_CONFIG_HOME: elsewhere } });
+    expect(down.exitCode).toBe(7);
+    expect(down.json().problems).toContain('HTTP hooks are installed but baton serve is not running: the gate refuses every Write, Edit and Bash call until `baton serve --detach` (SessionStart starts it)');
+    await fs.rm(claudeHome, { recursive: true, force: true });
+  });
+});
+
 describe('idle', () => {
   it('exits by itself after --idle-exit seconds without a request, with exit 0', async () => {
     const config = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-idle-'));

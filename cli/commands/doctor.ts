@@ -10,6 +10,8 @@ import { projectPaths } from '../../services/project/paths.js';
 import { findProjectRoot } from '../../services/project/project-root.js';
 import type { CommandContext } from '../context.js';
 import { batonOnPath } from '../hook-settings.js';
+import { readServiceRecord } from '../../services/serve/service-record.js';
+import { serviceHealth } from '../serve/client.js';
 import { ownRoot, ownScript } from '../own-install.js';
 import { paint, printJson, printWrapped, println } from '../output.js';
 
@@ -32,14 +34,27 @@ export async function run(context: CommandContext): Promise<number> {
   const diagnosis = project ? diagnoseHooks(files, { exists: existsSync, batonOnPath: onPath }) : null;
   const problems = project ? diagnosis!.problems : [`${context.projectDir} is not in a project: run baton doctor in the project (or pass -C DIR)`];
   const baton = { version: BATON_VERSION, node: process.version, script, root, kind: installKind(root), on_path: onPath, on_path_is_this: onPath === script };
+  // The service the HTTP hooks need: its record, and whether it answers (proving the secret).
+  let service: { port: number; running: boolean; pid: number | null } | { problem: string } | null = null;
+  try {
+    const record = await readServiceRecord();
+    const health = record ? await serviceHealth(record) : null;
+    service = record ? { port: record.port, running: health !== null, pid: health?.pid ?? null } : null;
+  } catch (error) {
+    service = { problem: (error as Error).message };
+  }
+  if (service && 'problem' in service) problems.push(service.problem);
+  const httpHooks = diagnosis?.settings.some((report) => report.hooks.some((hook) => hook.command.startsWith('http://'))) ?? false;
+  if (httpHooks && !(service && 'running' in service && service.running)) problems.push('HTTP hooks are installed but baton serve is not running: the gate refuses every Write, Edit and Bash call until `baton serve --detach` (SessionStart starts it)');
 
   if (context.json) {
-    printJson({ baton, project, settings: diagnosis?.settings ?? [], plugin_enabled: diagnosis?.pluginEnabled ?? false, problems });
+    printJson({ baton, project, settings: diagnosis?.settings ?? [], plugin_enabled: diagnosis?.pluginEnabled ?? false, service, problems });
     return problems.length ? EXIT.CHECK_FAILED : EXIT.OK;
   }
   println(`baton ${baton.version} on node ${baton.node}`);
   printWrapped(`  runs from: ${script} (${baton.kind})`, '    ');
   printWrapped(`  on PATH: ${onPath === null ? 'no baton' : onPath === script ? `${onPath} (this one)` : `${onPath} (another install)`}`, '    ');
+  if (service && 'port' in service) printWrapped(`  baton serve: ${service.running ? `running on 127.0.0.1:${service.port} (pid ${service.pid})` : `not running (port ${service.port})`}`, '    ');
   if (project && diagnosis) {
     printWrapped(`Project: ${project}`, '  ');
     println('Hooks:');
