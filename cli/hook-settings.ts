@@ -91,7 +91,8 @@ export interface HooksChange {
  * own settings (outside every project, so no commit takes it), made readable by the user only.
  */
 async function putSecretInUserSettings(secret: string): Promise<string> {
-  const file = userSettingsFile();
+  // A linked settings file (a dotfiles manager's) is written where it points, so the link stays.
+  const file = await fs.realpath(userSettingsFile()).catch(() => userSettingsFile());
   let settings: Settings = {};
   try {
     const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));

@@ -432,7 +432,14 @@ describe('doctor and the service', () => {
     const project = await makeProject();
     const claudeHome = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-serve-claude-'));
     const env = { XDG_CONFIG_HOME: configHome, CLAUDE_CONFIG_DIR: claudeHome, PATH: process.env.PATH ?? '' };
+    // The user's settings are a link (a dotfiles manager's): the secret goes where it points, the link stays.
+    const dotfile = path.join(claudeHome, 'dotfiles-settings.json');
+    await fs.writeFile(dotfile, '{"model": "opus"}\n');
+    await fs.symlink(dotfile, path.join(claudeHome, 'settings.json'));
     expect((await baton(['hooks', 'install', '--http'], { cwd: project.dir, env })).exitCode).toBe(0);
+    expect((await fs.lstat(path.join(claudeHome, 'settings.json'))).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await fs.readFile(dotfile, 'utf8'))).toEqual({ model: 'opus', env: { BATON_SERVE_SECRET: secret } });
+    expect(statSync(dotfile).mode & 0o777).toBe(0o600);
     const up = (await baton(['doctor', '--json'], { cwd: project.dir, env })).json();
     expect(up.service).toMatchObject({ port, running: true });
     expect(up.problems.filter((problem: string) => problem.includes('baton serve is not running'))).toEqual([]);

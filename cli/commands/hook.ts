@@ -72,7 +72,8 @@ export async function run(context: CommandContext): Promise<number> {
     return 0;
   }
   const hookContext = { ...context, projectDir: root, paths: projectPaths(root) };
-  if (plugin && pluginStandsAside(hookContext.paths, event as HookEventName, json)) return 0;
+  // The per-call hooks already asked in runFastHook; SessionStart and SessionEnd ask here.
+  if (plugin && !(FAST_HOOKS as readonly string[]).includes(event) && pluginStandsAside(hookContext.paths, event as HookEventName, json)) return 0;
   try {
     const input = checkHookInput(event as HookEventName, json);
     return event === 'SessionStart' ? await sessionStart(hookContext, input, plugin) : await handOff(hookContext, input, event);
