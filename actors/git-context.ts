@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Commit, GitContext } from '../machines/observations.js';
 import { isProgressPath, NOT_PROGRESS } from '../services/agent-session/commit-scope.js';
 import { PROJECT_MARKERS as ROOT_MARKERS } from '../services/project/project-root.js';
-import { findGitDir } from './git-dir.js';
+import { findGitDir } from '../services/project/git-dir.js';
 import { operationAt } from './git.js';
 
 // Not state.json (the spec counts it): baton writes it before this check runs, so it would always be found.

@@ -1,14 +1,14 @@
 /**
  * A stamp of the git files that change with every commit, checkout, reset, `update-ref` or
  * `git add`: a stat each and one read of HEAD, no git process, so the per-turn Stop hook can
- * tell "nothing new" cheaply. The repository is the one holding the project (actors/git-dir.ts:
+ * tell "nothing new" cheaply. The repository is the one holding the project (services/project/git-dir.ts:
  * a project may be a folder of a larger repository, or a worktree).
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readNamedFile } from '../services/storage/read.js';
 import { fileStamp } from '../services/utils/file-stamp.js';
-import { commonDirOf, findGitDir } from './git-dir.js';
+import { commonDirOf, findGitDir } from '../services/project/git-dir.js';
 
 /** Per worktree: HEAD, the index and HEAD's reflog. Shared (the common dir): packed refs and the branch files. */
 const WORKTREE_FILES = ['HEAD', 'index', path.join('logs', 'HEAD')];

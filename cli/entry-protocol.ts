@@ -7,6 +7,7 @@ import { buildEntryReport, type EntryReport } from '../services/lifecycle/entry-
 import { beginSession } from '../services/agent-session/handoff.js';
 import { chooseEntryHealthCheck } from '../services/agent-session/recent-health.js';
 import { applyEvent } from '../services/lifecycle/apply-event.js';
+import { settleAfterChange } from '../services/claims/claimed-change.js';
 import { takeNotices } from '../services/storage/notices.js';
 import { ensureOwnDir } from '../services/storage/write.js';
 import { openRuntime, type CommandContext } from './context.js';
@@ -26,7 +27,9 @@ export async function runEntry(context: CommandContext, agentSession: { sessionI
   const currentHead = async () => (await (await import('../actors/git.js')).readRepositoryHead(context.paths.root))?.head ?? null;
   const health = await chooseEntryHealthCheck(runtime, { source: agentSession.source, force: Boolean(context.options.force), currentHead });
   const outcome = await applyEvent(runtime, { type: 'SESSION_ENTRY', maxRetries: runtime.config.maxRetries, ...health.options }, 'entry');
-  const report = buildEntryReport(outcome, context.paths, runtime.config, runtime.trust, health.kept);
+  const claims = await settleAfterChange(runtime, outcome, agentSession.sessionId);
+  outcome.warnings.push(...claims.warnings);
+  const report = buildEntryReport(outcome, context.paths, runtime.config, runtime.trust, { kept: health.kept, taken: claims.taken });
   const started = await beginSession(context.paths, {
     ...agentSession,
     startRevision: outcome.after.revision - 1,

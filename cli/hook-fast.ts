@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { checkpointIntervalLight, readSettledStateLight, saveCheckpointIfDue } from '../services/lifecycle/checkpoint.js';
+import { renewHeldClaim } from '../services/claims/heartbeat.js';
 import { readConfigLight } from '../services/project/config-light.js';
 import { describeProblem } from '../services/storage/json-file.js';
 import { readOwnJson } from '../services/storage/read.js';
@@ -211,6 +212,8 @@ export async function answerFastHook(event: (typeof FAST_HOOKS)[number], json: H
   // The spec's auto-save, from the hooks too: one stat when nothing is due; never changes the hook's answer.
   // Not after a refusal, which waits on no lock.
   if (answer.code !== BLOCK) await saveCheckpointIfDue(paths, checkpointIntervalLight(paths), new Date(), () => readSettledStateLight(paths)).catch(() => undefined);
+  // The session is alive: its claim on its feature stays (after the tool ran, off the gate's hot path).
+  if (event === 'PostToolUse') await renewHeldClaim(paths, new Date()).catch(() => undefined);
   return answer;
 }
 

@@ -4,6 +4,7 @@ import { formatZodPath } from '../services/storage/json-file.js';
 import { FORCE_FIX_HINT, whyNotFixed } from '../machines/refusals.js';
 import { EXIT, UsageError } from '../services/errors.js';
 import { applyEvent } from '../services/lifecycle/apply-event.js';
+import { settleAfterChange, withFeatureClaim } from '../services/claims/claimed-change.js';
 import { openRuntime, type CommandContext } from './context.js';
 import { paint, printJson, println, warn } from './output.js';
 
@@ -58,7 +59,8 @@ export interface SendReport {
 /** Sends the event and says what came of it: the exit code (7: the check it needed did not pass) and the report. */
 export async function sendEvent(context: CommandContext, event: UserEvent): Promise<{ code: number; report: SendReport }> {
   const runtime = await openRuntime(context);
-  const outcome = await applyEvent(runtime, event, 'send');
+  const outcome = await withFeatureClaim(runtime, event, () => applyEvent(runtime, event, 'send'));
+  outcome.warnings.push(...(await settleAfterChange(runtime, outcome)).warnings);
   const { after, entry } = outcome;
   const health = outcome.snapshot.context.health;
   // HEALTH_FIXED ran the check and it did not pass: the event is logged, the session stays in FIX_BROKEN.

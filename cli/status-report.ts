@@ -1,4 +1,5 @@
 /** Where the session stands, as `baton status` shows it: computed once, printed as text or JSON, and answered by the service's status route. */
+import path from 'node:path';
 import { countFeatures, type FeatureProgress } from '../machines/features.js';
 import { acceptedEvents, stateLabel } from '../machines/refusals.js';
 import { sessionMachine } from '../machines/session.js';
@@ -7,8 +8,12 @@ import { loadFeatureList, toProgress, type FeatureList } from '../services/featu
 import { nextReadyFeature } from '../machines/dependencies.js';
 import { autoCheckpoint } from '../services/lifecycle/apply-event.js';
 import { readStateFile } from '../services/lifecycle/state-file.js';
+import { claimBoard } from '../services/claims/board.js';
+import { boardClaims, renewIfDue, type ClaimView } from '../services/claims/claims.js';
 import { openProject, type CommandContext } from './context.js';
 import { paint, printJson, printWrapped, warn } from './output.js';
+
+const claimView = (claim: ClaimView) => ({ feature: claim.feature, holder: claim.holder, session_id: claim.session_id, expires_at: claim.expires_at, done_at: claim.done_at });
 
 export type StatusView = Awaited<ReturnType<typeof statusReport>>['view'];
 
@@ -33,7 +38,11 @@ export async function statusReport(context: CommandContext) {
   }
   const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
   const counts = listProblem ? (snapshot.context.featureTally?.counts ?? countFeatures(null)) : countFeatures(features);
-  const next = nextReadyFeature(list?.features ?? null, snapshot.context.currentFeatureId);
+  const board = claimBoard(context.paths);
+  const claims = await boardClaims(board, runtime.now());
+  if (snapshot.context.currentFeatureId) await renewIfDue(board, snapshot.context.currentFeatureId, runtime.now());
+  const others = claims.filter((claim) => claim.live && !claim.mine);
+  const next = nextReadyFeature(list?.features ?? null, snapshot.context.currentFeatureId, new Set(others.map((claim) => claim.feature)));
   const checkpointed = await autoCheckpoint(runtime);
   const view = {
     state: state.state,
@@ -49,6 +58,14 @@ export async function statusReport(context: CommandContext) {
     next_feature: next?.id ?? null,
     last_failure: snapshot.context.lastFailure,
     features: counts,
+    /** What other checkouts of the repository (its worktrees) hold or finished, and what this one holds. */
+    claims: {
+      here: board.holder,
+      board: board.folder.dir,
+      shared_by_worktrees: board.scope === 'git',
+      held_here: claims.filter((claim) => claim.live && claim.mine).map(claimView),
+      other_sessions: others.map(claimView),
+    },
     accepted_events: acceptedEvents(snapshot),
     checkpoint_written: checkpointed,
     warnings,
@@ -71,6 +88,10 @@ export function printStatus(view: StatusView, json: boolean): void {
   else if (view.next_feature) printWrapped(`next feature: ${view.next_feature}`, '  ');
   if (view.last_failure) printWrapped(`last test failure: ${view.last_failure.featureId}: ${view.last_failure.reason}`, '  ');
   if (view.health_detail && view.health_status !== 'HEALTHY') printWrapped(`health: ${view.health_detail}`, '  ');
+  for (const claim of view.claims.other_sessions) {
+    const where = path.relative(view.claims.here, claim.holder) || '.';
+    printWrapped(`other session: ${claim.feature} ${claim.done_at ? `finished in ${where} at ${claim.done_at}` : `held by ${where}${claim.session_id ? ` (session ${claim.session_id})` : ''} until ${claim.expires_at}`}`, '  ');
+  }
   printWrapped(`in this state since ${view.entered_at}`, '  ');
   printWrapped(`accepted events: ${view.accepted_events.join(', ') || 'none'}`, '  ');
 }

@@ -101,29 +101,31 @@ export function waitingIn(features: readonly DependentFeature[]): (feature: Depe
   return (feature) => unmet(feature, byId);
 }
 
-/** Open, not blocked, and every dependency met: the features an agent can take now, in list order. */
-export function readyFeatures<T extends DependentFeature>(features: readonly T[]): T[] {
+const NOTHING_TAKEN: ReadonlySet<string> = new Set();
+
+/** Open, not blocked, every dependency met, and not `taken` (held or finished by another checkout): the features an agent can take now, in list order. */
+export function readyFeatures<T extends DependentFeature>(features: readonly T[], taken: ReadonlySet<string> = NOTHING_TAKEN): T[] {
   const byId = byIdOf(features);
-  return features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && unmet(feature, byId).length === 0);
+  return features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !taken.has(feature.id) && unmet(feature, byId).length === 0);
 }
 
 /**
  * The feature to work on next: the current one while it is open; else, in list order, one
  * that was implemented (its tests are due), one in progress, then a pending one whose
- * dependencies are met. When dependencies hold every open feature back (or the graph is
+ * dependencies are met; never one `taken` by another checkout. When dependencies hold every open feature back (or the graph is
  * broken: `features next` says how), the first open one, as without dependencies.
  */
-export function nextReadyFeature<T extends DependentFeature>(features: readonly T[] | null, currentId: string | null = null): T | undefined {
+export function nextReadyFeature<T extends DependentFeature>(features: readonly T[] | null, currentId: string | null = null, taken: ReadonlySet<string> = NOTHING_TAKEN): T | undefined {
   if (!features) return undefined;
   const current = currentId ? features.find((feature) => feature.id === currentId) : undefined;
-  if (current && isOpenStatus(current.status) && current.status !== 'blocked') return current;
-  const ready = readyFeatures(features);
+  if (current && isOpenStatus(current.status) && current.status !== 'blocked' && !taken.has(current.id)) return current;
+  const ready = readyFeatures(features, taken);
   for (const status of ['implemented', 'in_progress', 'pending'] as FeatureStatus[]) {
     const found = ready.find((feature) => feature.status === status);
     if (found) return found;
   }
   for (const status of ['implemented', 'in_progress', 'pending', 'blocked'] as FeatureStatus[]) {
-    const found = features.find((feature) => feature.status === status);
+    const found = features.find((feature) => feature.status === status && !taken.has(feature.id));
     if (found) return found;
   }
   return undefined;

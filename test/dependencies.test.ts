@@ -17,7 +17,7 @@ describe('features that depend on others', () => {
     ]);
     const next = await baton(['features', 'next', '--json'], { cwd: project.dir });
     expect(next.exitCode, next.stderr).toBe(0);
-    expect(next.json()).toEqual({ next: { id: 'db', description: 'The users table', status: 'pending' }, ready: ['db'], waiting: [{ id: 'ui', waits_for: ['api'] }, { id: 'api', waits_for: ['db'] }] });
+    expect(next.json()).toEqual({ next: { id: 'db', description: 'The users table', status: 'pending' }, ready: ['db'], waiting: [{ id: 'ui', waits_for: ['api'] }, { id: 'api', waits_for: ['db'] }], taken: [] });
     expect((await baton(['features', 'next'], { cwd: project.dir })).stdout).toContain('db: The users table (pending); `baton features start db`');
     expect((await baton(['features', 'list', '--ready', '--json'], { cwd: project.dir })).json().features.map((feature: { id: string }) => feature.id)).toEqual(['db']);
     expect((await baton(['entry', '--json'], { cwd: project.dir })).json().next_feature).toMatchObject({ id: 'db' });

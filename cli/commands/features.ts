@@ -5,11 +5,14 @@ import { moveOwnAside } from '../../services/storage/write.js';
 import { BadFileError, UsageError } from '../../services/errors.js';
 import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, readImportFile, type Feature } from '../../services/features/feature-list.js';
 import { readStateFile } from '../../services/lifecycle/state-file.js';
+import { claimBoard } from '../../services/claims/board.js';
+import { expiresAt, type Claim } from '../../services/claims/claim.js';
+import { boardClaims, describeHolder, releaseFeature, type ClaimView } from '../../services/claims/claims.js';
 import type { CommandContext } from '../context.js';
 import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
 import { parseUserEvent, sendAndReport } from '../send-event.js';
 
-const USAGE = 'baton features list [--ready] | next | add DESCRIPTION [--id ID] | start ID | implemented ID | import FILE [--replace]';
+const USAGE = 'baton features list [--ready] | next | add DESCRIPTION [--id ID] | start ID | implemented ID | release ID | import FILE [--replace]';
 
 export async function run(context: CommandContext): Promise<number> {
   const [action, ...args] = context.args;
@@ -33,6 +36,8 @@ export async function run(context: CommandContext): Promise<number> {
       const type = action === 'start' ? 'FEATURE_STARTED' : 'FEATURE_IMPLEMENTED';
       return sendAndReport(context, parseUserEvent(type, JSON.stringify({ featureId: id })));
     }
+    case 'release':
+      return release(context, args);
     case 'import':
       return importFile(context, args);
     default:
@@ -52,31 +57,58 @@ function checkedDependencies(context: CommandContext, features: readonly Feature
   if (told.length) throw new BadFileError(file, told.join('; '), 'depends_on', 'fix depends_on in the feature list: every id must name a feature, and no feature may wait for itself');
 }
 
-/** `features next`: the feature to work on now, dependencies respected; or why none is ready. */
+/** The claims of other checkouts (worktrees of this repository): what they hold or finished. */
+async function othersClaims(context: CommandContext): Promise<ClaimView[]> {
+  return (await boardClaims(claimBoard(context.paths), new Date())).filter((claim) => claim.live && !claim.mine);
+}
+
+/** `features next`: the feature to work on now, dependencies and other checkouts' claims respected; or why none is ready. */
 async function next(context: CommandContext): Promise<number> {
   const features = (await loadFeatureList(context.paths))?.features ?? [];
   checkedDependencies(context, features);
   const read = await readStateFile(context.paths, new Date());
   const current = read.kind === 'ok' ? ((read.state.snapshot.context as { currentFeatureId?: string | null }).currentFeatureId ?? null) : null;
-  const ready = readyFeatures(features);
-  const chosen = ready.length ? nextReadyFeature(features, current) : undefined;
+  const others = await othersClaims(context);
+  const taken = new Set(others.map((claim) => claim.feature));
+  const ready = readyFeatures(features, taken);
+  const chosen = ready.length ? nextReadyFeature(features, current, taken) : undefined;
   const readySet = new Set(ready);
   const waitsFor = waitingIn(features);
-  const waiting = features.filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !readySet.has(feature)).map((feature) => ({ id: feature.id, waits_for: waitsFor(feature) }));
+  const waiting = features
+    .filter((feature) => isOpenStatus(feature.status) && feature.status !== 'blocked' && !readySet.has(feature) && !taken.has(feature.id))
+    .map((feature) => ({ id: feature.id, waits_for: waitsFor(feature) }));
   if (context.json) {
-    printJson({ next: chosen ? { id: chosen.id, description: chosen.description, status: chosen.status } : null, ready: ready.map((feature) => feature.id), waiting });
+    printJson({ next: chosen ? { id: chosen.id, description: chosen.description, status: chosen.status } : null, ready: ready.map((feature) => feature.id), waiting, taken: others.map(claimJson) });
     return 0;
   }
   if (chosen) println(`${chosen.id}: ${chosen.description} (${chosen.status}); \`baton features start ${chosen.id}\``);
   else if (waiting.length) println(`no feature is ready: ${waiting.map((feature) => `${feature.id} waits for ${feature.waits_for.join(', ')}`).join('; ')}`);
+  else if (others.some((claim) => features.some((feature) => feature.id === claim.feature && isOpenStatus(feature.status)))) println('every open feature is held or finished by another checkout (see `baton status`)');
   else println(features.length ? 'every feature is done or blocked' : 'no features yet: `baton features add "..."`');
   return 0;
+}
+
+/** `features release ID`: frees a feature by hand, whoever holds it (a session that is gone for good). */
+async function release(context: CommandContext, args: string[]): Promise<number> {
+  const [id, ...extra] = args;
+  if (!id || extra.length) throw new UsageError('features release takes one feature id', `usage: ${USAGE}`);
+  const problem = featureIdProblem(id);
+  if (problem) throw new UsageError(`features release: ${problem}`, 'the ids are in `baton features list`');
+  const board = claimBoard(context.paths);
+  const released = await releaseFeature(board, id);
+  if (context.json) printJson({ released: released ? claimJson(released) : null });
+  else println(released ? `released ${id}: ${describeHolder(released, board.holder)}` : `${id} was not claimed`);
+  return 0;
+}
+
+function claimJson(claim: Claim): object {
+  return { id: claim.feature, holder: claim.holder, session_id: claim.session_id, done_at: claim.done_at, expires_at: claim.done_at ? null : expiresAt(claim).toISOString() };
 }
 
 async function list(context: CommandContext): Promise<number> {
   const all = (await loadFeatureList(context.paths))?.features ?? null;
   if (context.options.ready && all) checkedDependencies(context, all);
-  const features = context.options.ready && all ? readyFeatures(all) : all;
+  const features = context.options.ready && all ? readyFeatures(all, new Set((await othersClaims(context)).map((claim) => claim.feature))) : all;
   if (context.json) {
     printJson({ features, counts: countFeatures(features) });
     return 0;

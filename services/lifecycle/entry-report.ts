@@ -85,14 +85,16 @@ export function buildEntryReport(
   paths: ProjectPaths,
   config: ResolvedConfig,
   trust: { trusted: boolean; message: string },
-  kept: KeptHealth | null = null,
+  /** kept: a recent health check reused instead of run; taken: features other checkouts hold or finished. */
+  options: { kept?: KeptHealth | null; taken?: ReadonlySet<string> } = {},
 ): EntryReport {
+  const kept = options.kept ?? null;
   const context = outcome.snapshot.context;
   const state = outcome.after.state;
   const list = outcome.features;
   const progress = toProgress(list);
   const counts = countFeatures(progress);
-  const next = nextReadyFeature(list?.features ?? null, context.currentFeatureId);
+  const next = nextReadyFeature(list?.features ?? null, context.currentFeatureId, options.taken);
   const git = context.git;
   const fileHistory = context.loaded?.fileHistory ?? null;
   const recentFiles = fileHistory ?? git?.recentFiles ?? [];

@@ -43,6 +43,9 @@ export const projectConfigSchema = z
       .optional(z.array(z.string().check(z.trim(), z.minLength(1, 'must be a non-empty .gitignore pattern'))))
       .check(z.describe("New files baton's commits leave out, as .gitignore patterns from the project root, on top of the built-in list (node_modules/, dist/, .env, ...); a \"!pattern\" takes one back")),
     commit_max_files: z.optional(z.int().check(z.minimum(0))).check(z.describe(`The most new files one baton commit may add; past it the commit is refused (default ${DEFAULTS.commit_max_files}, 0 = no limit)`)),
+    lease_seconds: z
+      .optional(z.int().check(z.minimum(1), z.maximum(DAY_SECONDS, `must be at most ${DAY_SECONDS} seconds (a day)`)))
+      .check(z.describe(`How long a feature this checkout starts stays claimed without a sign of life from its session (a hook or a baton command renews it); after that another worktree may take it (default ${DEFAULTS.lease_seconds})`)),
     protected_paths: z.optional(z.array(z.string().check(z.minLength(1)))).check(z.describe(`Globs (relative to the project root) that the PreToolUse gate protects while health is BROKEN (default ${JSON.stringify(DEFAULTS.protected_paths)})`)),
   })
   .check(z.describe('baton project configuration (.claude/config/project.json)'));
@@ -60,6 +63,7 @@ export interface ResolvedConfig {
   healthCheckReuseSeconds: number;
   /** What baton's commits take (commit_exclude, commit_max_files). */
   commitScope: { exclude: string[]; maxNewFiles: number };
+  leaseSeconds: number;
   /** Fields baton does not know (kept in the file, reported so typos show up). */
   unknownFields: string[];
   warnings: string[];
@@ -81,6 +85,7 @@ export function resolveConfig(raw: ProjectConfig, text: string | null, warnings:
     checkpointIntervalSeconds: raw.checkpoint_interval_seconds ?? DEFAULTS.checkpoint_interval_seconds,
     healthCheckReuseSeconds: raw.health_check_reuse_seconds ?? DEFAULTS.health_check_reuse_seconds,
     commitScope: { exclude: raw.commit_exclude ?? [], maxNewFiles: raw.commit_max_files ?? DEFAULTS.commit_max_files },
+    leaseSeconds: raw.lease_seconds ?? DEFAULTS.lease_seconds,
     unknownFields: Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key)),
     warnings,
   };

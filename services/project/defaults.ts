@@ -13,5 +13,6 @@ export const DEFAULTS = {
   commit_after_feature: true,
   commit_on_end: false,
   commit_max_files: 200,
+  lease_seconds: 600,
   protected_paths: ['src/**'] as readonly string[],
 } as const;

@@ -1,7 +1,10 @@
 /**
- * One writer at a time for the progress directory: an O_EXCL lock file holding the
- * owner's pid. A holder that was killed is detected by its pid being gone, so the lock
- * heals at once instead of after a stale timeout. Never hold it across a child process.
+ * One writer at a time: an O_EXCL lock file holding the owner's pid. A holder that was killed
+ * is detected by its pid being gone, so the lock heals at once instead of after a stale
+ * timeout. Never hold one across a child process.
+ *
+ * The progress directory's lock (acquireLock) and the claim board's (services/claims) are the
+ * same lock in two places: a LockPlace says how to reach the file through each one's guard.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -34,58 +37,91 @@ export interface LockOptions {
   timeoutMs?: number;
 }
 
-const LOCK_NAME = /^\.lock$/;
-const STALE_NAME = /^\.lock\.stale\.\d+$/;
+/** Where a lock file lives and how to reach it safely. */
+export interface LockPlace {
+  file: string;
+  /** What the lock guards, for the message when it stays busy. */
+  guards: string;
+  /** Makes the lock's folder ready and sets aside an entry at its path that is not a regular file. */
+  prepare(): Promise<void>;
+  /** The lock file's text; null when it is missing or not a regular file. */
+  readText(file: string): string | null;
+  /** The lock file's mtime when it is a regular file; null otherwise. */
+  mtimeMs(file: string): number | null;
+  /** Deletes a regular file with one of the lock's names; anything else stays. */
+  remove(file: string): Promise<void>;
+}
 
-function readOwner(paths: ProjectPaths, file: string): LockOwner | null {
-  const read = readOwnText(paths, file, { maxBytes: 4096 });
-  if (read.kind !== 'ok') return null;
+/** The lock file and the name a process breaking a stale one moves it to. */
+export const LOCK_NAME = /^\.lock(\.stale\.\d+)?$/;
+
+function readOwner(place: LockPlace, file: string): LockOwner | null {
+  const text = place.readText(file);
+  if (text === null) return null;
   try {
-    const parsed = JSON.parse(read.text) as Partial<LockOwner>;
+    const parsed = JSON.parse(text) as Partial<LockOwner>;
     return typeof parsed.pid === 'number' && typeof parsed.token === 'string' ? (parsed as LockOwner) : null;
   } catch {
     return null;
   }
 }
 
-/** A lock path that is not a regular file (a committed link, a folder) would wedge every writer: set it aside. */
-async function clearBadLock(paths: ProjectPaths): Promise<void> {
-  const inspection = inspectOwn(paths, paths.lock, 'file');
-  if (inspection.kind !== 'bad' || inspection.at !== paths.lock) return;
-  const aside = await moveOwnAside(paths, paths.lock, 'bad');
-  notice(`${displayPath(paths, paths.lock)} ${inspection.what}; moved aside to ${displayPath(paths, aside)}`);
+/** The progress directory's lock. A lock path that is not a regular file (a committed link, a folder) would wedge every writer: it is set aside. */
+export function progressLockPlace(paths: ProjectPaths): LockPlace {
+  return {
+    file: paths.lock,
+    guards: 'the progress directory',
+    async prepare() {
+      await ensureOwnDir(paths, path.dirname(paths.lock));
+      const inspection = inspectOwn(paths, paths.lock, 'file');
+      if (inspection.kind !== 'bad' || inspection.at !== paths.lock) return;
+      const aside = await moveOwnAside(paths, paths.lock, 'bad');
+      notice(`${displayPath(paths, paths.lock)} ${inspection.what}; moved aside to ${displayPath(paths, aside)}`);
+    },
+    readText(file) {
+      const read = readOwnText(paths, file, { maxBytes: 4096 });
+      return read.kind === 'ok' ? read.text : null;
+    },
+    mtimeMs: (file) => ownFileStats(paths, file)?.mtimeMs ?? null,
+    async remove(file) {
+      await removeOwnFile(paths, file, LOCK_NAME);
+    },
+  };
 }
 
-export async function acquireLock(paths: ProjectPaths, options: LockOptions = {}): Promise<HeldLock> {
-  const file = paths.lock;
+export function acquireLock(paths: ProjectPaths, options: LockOptions = {}): Promise<HeldLock> {
+  return acquireLockAt(progressLockPlace(paths), options);
+}
+
+export async function acquireLockAt(place: LockPlace, options: LockOptions = {}): Promise<HeldLock> {
+  const { file } = place;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const owner: LockOwner = { pid: process.pid, start: processStart(process.pid), token: randomBytes(8).toString('hex'), acquired_at: new Date().toISOString() };
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
-  await ensureOwnDir(paths, path.dirname(file));
-  await clearBadLock(paths);
+  await place.prepare();
   for (;;) {
     try {
       await fs.writeFile(file, JSON.stringify(owner), { flag: 'wx' });
-      return heldLock(paths, owner);
+      return heldLock(place, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = readOwner(paths, file);
+    const holder = readOwner(place, file);
     if (holder && !processIsAlive(holder.pid, holder.start)) {
-      await breakStaleLock(paths, holder);
+      await breakStaleLock(place, holder);
       continue;
     }
     if (!holder) {
       // Written but not yet filled in by its holder, or unreadable: give it a moment, then treat as stale.
-      const stats = ownFileStats(paths, file);
-      if (stats === null) await clearBadLock(paths);
-      else if (Date.now() - stats.mtimeMs > 2_000) await removeOwnFile(paths, file, LOCK_NAME);
-      if (stats === null || Date.now() - stats.mtimeMs > 2_000) continue;
+      const mtime = place.mtimeMs(file);
+      if (mtime === null) await place.prepare();
+      else if (Date.now() - mtime > 2_000) await place.remove(file);
+      if (mtime === null || Date.now() - mtime > 2_000) continue;
     }
     if (Date.now() >= deadline) {
       throw new BusyError(
-        `the progress directory is locked by pid ${holder?.pid ?? '?'} since ${holder?.acquired_at ?? '?'}`,
+        `${place.guards} is locked by pid ${holder?.pid ?? '?'} since ${holder?.acquired_at ?? '?'}`,
         `wait for that baton process to finish; if no baton process is running, remove ${file}`,
       );
     }
@@ -95,31 +131,31 @@ export async function acquireLock(paths: ProjectPaths, options: LockOptions = {}
 }
 
 /** Renames the stale lock aside first so that two processes breaking it at once cannot both win. */
-async function breakStaleLock(paths: ProjectPaths, stale: LockOwner): Promise<void> {
-  const aside = `${paths.lock}.stale.${process.pid}`;
+async function breakStaleLock(place: LockPlace, stale: LockOwner): Promise<void> {
+  const aside = `${place.file}.stale.${process.pid}`;
   try {
-    await fs.rename(paths.lock, aside);
+    await fs.rename(place.file, aside);
   } catch {
     return; // someone else broke it first
   }
-  const taken = readOwner(paths, aside);
+  const taken = readOwner(place, aside);
   if (taken && taken.token !== stale.token) {
     // We moved a fresh lock that replaced the stale one in between: put it back if nobody took the name.
-    await fs.link(aside, paths.lock).catch(() => undefined);
+    await fs.link(aside, place.file).catch(() => undefined);
   }
-  await removeOwnFile(paths, aside, STALE_NAME);
+  await place.remove(aside);
 }
 
-function heldLock(paths: ProjectPaths, owner: LockOwner): HeldLock {
+function heldLock(place: LockPlace, owner: LockOwner): HeldLock {
   let released = false;
   return {
     async stillHeld() {
-      return readOwner(paths, paths.lock)?.token === owner.token;
+      return readOwner(place, place.file)?.token === owner.token;
     },
     async release() {
       if (released) return;
       released = true;
-      if (readOwner(paths, paths.lock)?.token === owner.token) await removeOwnFile(paths, paths.lock, LOCK_NAME);
+      if (readOwner(place, place.file)?.token === owner.token) await place.remove(place.file);
     },
   };
 }

@@ -14,7 +14,7 @@ const OUTSIDE_THE_BOUNDARY: Record<string, string> = {
   'actors/dev-env.ts': '/proc, to tell baton\'s own process group from another',
   'actors/entry-files.ts': "the project's entry files, realpath-checked to be inside it (the health fallback)",
   'actors/git-context.ts': 'the project markers (existence only) and the git index lock',
-  'actors/git-dir.ts': "the .git entry at or above the project: is it a git folder (stat only; a .git or commondir file is read through storage)",
+  'services/project/git-dir.ts': "the .git entry at or above the project: is it a git folder (stat only; a .git or commondir file is read through storage)",
   'actors/git-stamp.ts': "the repository's git folder: the index, reflog and refs (stat only; HEAD is read through storage)",
   'actors/git.ts': "the git folder's operation markers; a file a rollback's reset brought in, after a storage check",
   'actors/health.ts': 'the project markers (existence only)',

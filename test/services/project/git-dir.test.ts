@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commonDirOf, findGitDir } from '../../actors/git-dir.js';
-import { gitStamp } from '../../actors/git-stamp.js';
+import { commonDirOf, findGitDir } from '../../../services/project/git-dir.js';
+import { gitStamp } from '../../../actors/git-stamp.js';
 
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: ENV, stdio: 'pipe' }).toString().trim();

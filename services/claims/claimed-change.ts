@@ -1,0 +1,65 @@
+/**
+ * Events and claims together. An event that makes a feature this checkout's work
+ * (FEATURE_STARTED, FEATURE_IMPLEMENTED) claims it first, and is refused, with nothing
+ * written, while another checkout holds it or has finished it. After every change the board
+ * follows the list this checkout now has (settleClaims). A claim taken for an event the
+ * statechart then refused is given back.
+ */
+import type { SessionEvent } from '../../machines/events.js';
+import { isOpenStatus } from '../../machines/features.js';
+import { readSessionRecord } from '../agent-session/session-record.js';
+import { BatonError, EXIT } from '../errors.js';
+import type { FeatureList } from '../features/feature-list.js';
+import type { ChangeOutcome, ProjectRuntime } from '../lifecycle/apply-event.js';
+import { claimBoard } from './board.js';
+import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, takenElsewhere, type Claimant, type HeldFeatures } from './claims.js';
+
+const CLAIMING_EVENTS = new Set(['FEATURE_STARTED', 'FEATURE_IMPLEMENTED']);
+
+function claimantOf(runtime: ProjectRuntime, sessionId?: string): Claimant {
+  return { sessionId: sessionId ?? readSessionRecord(runtime.paths)?.session_id ?? null, leaseSeconds: runtime.config.leaseSeconds, now: runtime.now() };
+}
+
+export class FeatureTakenError extends BatonError {
+  constructor(feature: string, why: string) {
+    super(`feature ${feature} is taken: ${why}`, EXIT.REFUSED, `pick another (\`baton features next\`); if that session is gone for good, wait for its lease to run out or free it with \`baton features release ${feature}\``);
+    this.name = 'FeatureTakenError';
+  }
+}
+
+/** Runs `change` (the event applied) with the claim it needs held first. */
+export async function withFeatureClaim(runtime: ProjectRuntime, event: SessionEvent, change: () => Promise<ChangeOutcome>): Promise<ChangeOutcome> {
+  const feature = CLAIMING_EVENTS.has(event.type) ? (event as { featureId?: string }).featureId : undefined;
+  if (!feature) return change();
+  const board = claimBoard(runtime.paths);
+  const outcome = await claimFeature(board, feature, claimantOf(runtime));
+  if (outcome.kind === 'taken') throw new FeatureTakenError(feature, describeHolder(outcome.claim, board.holder));
+  try {
+    return await change();
+  } catch (error) {
+    if (outcome.took) await releaseFeature(board, feature).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What the list says this checkout works on and has finished. */
+export function heldFeatures(list: FeatureList | null, currentFeatureId: string | null): HeldFeatures {
+  const features = list?.features ?? [];
+  const current = currentFeatureId ? features.find((feature) => feature.id === currentFeatureId) : undefined;
+  const working = current && isOpenStatus(current.status) && current.status !== 'blocked' && current.status !== 'pending' ? current.id : null;
+  return { working, done: new Set(features.filter((feature) => !isOpenStatus(feature.status)).map((feature) => feature.id)) };
+}
+
+export interface SettledClaims {
+  warnings: string[];
+  /** Features other checkouts hold or finished, which this one should not start. */
+  taken: Set<string>;
+}
+
+/** After a change: the board follows this checkout's list; what others hold comes back for the next-feature choice. */
+export async function settleAfterChange(runtime: ProjectRuntime, outcome: Pick<ChangeOutcome, 'features' | 'snapshot'>, sessionId?: string): Promise<SettledClaims> {
+  const board = claimBoard(runtime.paths);
+  const claimant = claimantOf(runtime, sessionId);
+  const warnings = await settleClaims(board, heldFeatures(outcome.features, outcome.snapshot.context.currentFeatureId ?? null), claimant);
+  return { warnings, taken: takenElsewhere(await boardClaims(board, claimant.now)) };
+}
