@@ -116,6 +116,11 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   recover: { usage: 'baton recover [--json]', summary: 'repair an interrupted or unreadable state now', writesProject: true, load: () => import('./commands/recover.js') },
   checkpoint: { usage: 'baton checkpoint [--json]', summary: 'write checkpoint.json from the current state now', writesProject: true, load: () => import('./commands/checkpoint.js') },
+  'merge-features': {
+    usage: 'baton merge-features BASE OURS THEIRS [PATH]',
+    summary: "git's merge driver for feature-list.json, by feature id (baton init installs it)",
+    load: () => import('./commands/merge-features.js'),
+  },
   schema: { usage: 'baton schema', summary: 'print the JSON Schema of .claude/config/project.json', load: () => import('./commands/schema.js') },
   visualize: {
     usage: 'baton visualize [--format mermaid|json|html] [--out FILE] [--live]',

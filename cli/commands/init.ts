@@ -9,7 +9,8 @@ import { writeOwnFile } from '../../services/storage/write.js';
 import { grantTrust } from '../../services/project/trust.js';
 import type { CommandContext } from '../context.js';
 import { printJson, println } from '../output.js';
-import { changeHooks, installNotes } from '../hook-settings.js';
+import { changeHooks, installNotes, invocation } from '../hook-settings.js';
+import { installMergeDriver } from '../../actors/merge-driver.js';
 import { DEFAULTS } from '../../services/project/defaults.js';
 
 /** The test command a project most likely uses, from its own files. */
@@ -60,6 +61,10 @@ export async function run(context: CommandContext): Promise<number> {
 
   const hooks = await changeHooks(context, 'install');
   done.push(hooks.changed ? `installed hooks in ${hooks.file}` : `hooks already in ${hooks.file}`, ...installNotes(hooks));
+
+  // Worktrees and branches that each finish features merge their lists by feature id, not by lines.
+  const driver = await installMergeDriver(paths, invocation().command('merge-features %O %A %B %P'));
+  if (driver) done.push(`merge driver for the feature list: ${driver.config}; ${driver.attributes}`);
 
   const config = await loadConfig(paths);
   const fields = configuredCommands(config);

@@ -17,6 +17,7 @@ const OUTSIDE_THE_BOUNDARY: Record<string, string> = {
   'services/project/git-dir.ts': "the .git entry at or above the project: is it a git folder (stat only; a .git or commondir file is read through storage)",
   'actors/git-stamp.ts': "the repository's git folder: the index, reflog and refs (stat only; HEAD is read through storage)",
   'actors/git.ts': "the git folder's operation markers; a file a rollback's reset brought in, after a storage check",
+  'actors/merge-driver.ts': "whether the project's .gitattributes is a regular file (lstat) before baton adds its merge line",
   'actors/health.ts': 'the project markers (existence only)',
   'actors/node-syntax.ts': 'whether a folder between an entry file and the project root has a package.json (existence only)',
   'actors/session-context.ts': "the spec's /tmp/summary folder (names only, never read)",
