@@ -26,7 +26,7 @@ async function onBranch(project: Project, branch: string, change: (list: Listed)
   await project.git('checkout', '-q', '-b', branch, 'main');
   const list = (await project.readJson(LIST)) as Listed;
   change(list);
-  await project.commit(`${branch}: features`, { [LIST]: list });
+  await project.commit(`${branch}: features`, { [LIST]: `${JSON.stringify(list, null, 2)}\n` });
 }
 
 const setStatus = (list: Listed, id: string, status: string) => {

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { countFeatures, isOpenStatus, type FeatureProgress } from '../../machines/features.js';
 import { nextReadyFeature } from '../../machines/dependencies.js';
+import { claimBoard } from '../claims/board.js';
+import { boardClaims, takenElsewhere } from '../claims/claims.js';
 import type { HealthReport } from '../../machines/observations.js';
 import type { SessionContext } from '../../machines/session.js';
 import { readLog, type LogEntry } from '../lifecycle/event-log.js';
@@ -46,6 +48,8 @@ interface SessionFacts {
   endFeatures: FeatureProgress[] | null;
   /** The list itself, for what only it holds (which features wait for which). */
   endList: FeatureList | null;
+  /** Features other checkouts hold or finished: the next step is not one of them. */
+  taken: ReadonlySet<string>;
   /** Where the session ended: its state and health at its last event. */
   end: { state: string; health_status: string } | null;
   context: SessionContext | null;
@@ -81,7 +85,8 @@ async function gatherFacts(paths: ProjectPaths, record: SessionRecord, now: Date
   // Where the work ends is the feature list file's to say (features added since the last event count); the session's copy if it cannot be read.
   const endList = await loadFeatureList(paths).catch(() => null);
   const endFeatures = toProgress(endList);
-  return { record, state, entries: during, firstSeen: firstSeenStatuses(paths, entries, record.start_revision, until), endFeatures, endList, end, context, gateRefusals: await countGateRefusals(paths, record) };
+  const taken = takenElsewhere(await boardClaims(claimBoard(paths), now).catch(() => []));
+  return { record, state, entries: during, firstSeen: firstSeenStatuses(paths, entries, record.start_revision, until), endFeatures, endList, taken, end, context, gateRefusals: await countGateRefusals(paths, record) };
 }
 
 /**
@@ -183,7 +188,7 @@ export function renderSummary(facts: SessionFacts, git: GitFacts, descriptions: 
     };
     return `${label(feature.id)} - ${what[feature.status] ?? feature.status}`;
   });
-  const next = nextReadyFeature(facts.endList?.features ?? null, context?.currentFeatureId ?? null);
+  const next = nextReadyFeature(facts.endList?.features ?? null, context?.currentFeatureId ?? null, facts.taken);
   const files = [...new Set([...git.filesModified, ...fileHistory])];
   const steps = [
     'Run `baton entry` first',

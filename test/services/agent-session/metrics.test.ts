@@ -22,7 +22,7 @@ const testRun = (outcome: string) => ({ type: 'xstate.done.actor.testRun', outpu
 
 function facts(entries: LogEntry[], overrides: Partial<Facts> = {}): Facts {
   const record = { ...newSessionRecord({ sessionId: 's-1', source: 'cli', startRevision: 0, startHead: null, now: STARTED }), ended_at: '2026-12-01T10:00:00.000Z' };
-  return { record, state: null, entries, firstSeen: new Map(), endFeatures: null, endList: null, end: { state: 'IMPLEMENT', health_status: 'HEALTHY' }, context: null, gateRefusals: 0, ...overrides };
+  return { record, state: null, entries, firstSeen: new Map(), endFeatures: null, endList: null, taken: new Set(), end: { state: 'IMPLEMENT', health_status: 'HEALTHY' }, context: null, gateRefusals: 0, ...overrides };
 }
 
 describe('metricsRow', () => {
