@@ -43,8 +43,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/send.js'),
   },
   features: {
-    usage: 'baton features list [--ready]|next|add|start|implemented|import ...',
-    summary: 'list, add, start, finish or import features; next: the one to work on, its dependencies (depends_on) done',
+    usage: 'baton features list [--ready]|next|add|start|implemented|release|import ...',
+    summary: 'list, add, start (claims it for this checkout), finish, release or import features; next: the one to work on, its dependencies (depends_on) done and nobody else holding it',
     options: { id: { type: 'string' }, replace: { type: 'boolean' }, ready: { type: 'boolean' } },
     writesProject: true,
     load: () => import('./commands/features.js'),
