@@ -8,8 +8,8 @@ import { loadFeatureList, toProgress, type FeatureList } from '../services/featu
 import { nextReadyFeature } from '../machines/dependencies.js';
 import { autoCheckpoint } from '../services/lifecycle/apply-event.js';
 import { readStateFile } from '../services/lifecycle/state-file.js';
-import { claimBoard } from '../services/claims/board.js';
-import { boardClaims, renewIfDue, type ClaimView } from '../services/claims/claims.js';
+import { readBoardClaims } from '../services/claims/claimed-change.js';
+import { renewIfDue, type ClaimView } from '../services/claims/claims.js';
 import { openProject, type CommandContext } from './context.js';
 import { paint, printJson, printWrapped, warn } from './output.js';
 
@@ -38,9 +38,9 @@ export async function statusReport(context: CommandContext) {
   }
   const warnings = listProblem ? [...read.warnings, listProblem] : read.warnings;
   const counts = listProblem ? (snapshot.context.featureTally?.counts ?? countFeatures(null)) : countFeatures(features);
-  const board = claimBoard(context.paths);
-  const claims = await boardClaims(board, runtime.now());
-  if (snapshot.context.currentFeatureId) await renewIfDue(board, snapshot.context.currentFeatureId, runtime.now());
+  const { board, claims, warning: claimsWarning } = await readBoardClaims(context.paths, runtime.now());
+  if (claimsWarning) warnings.push(claimsWarning);
+  else if (snapshot.context.currentFeatureId) await renewIfDue(board, snapshot.context.currentFeatureId, runtime.now());
   const others = claims.filter((claim) => claim.live && !claim.mine);
   const next = nextReadyFeature(list?.features ?? null, snapshot.context.currentFeatureId, new Set(others.map((claim) => claim.feature)));
   const checkpointed = await autoCheckpoint(runtime);

@@ -146,4 +146,21 @@ describe('claims across worktrees', () => {
     expect(freedAt - expiresAt).toBeLessThan(2_000);
     expect((await fse.readJson(claimFile)).holder).toBe(b);
   }, 60_000);
+
+  it('a link where the board belongs: the session still starts and says so; starting a feature is refused and nothing is written through the link', async () => {
+    const { project } = await repositoryWithWorktrees(['login'], 1);
+    const outside = await fse.mkdtemp(path.join(path.dirname(project.dir), 'baton-outside-'));
+    await fse.symlink(outside, path.join(project.dir, '.git', 'baton'));
+    const entry = await baton(['entry', '--json'], { cwd: project.dir });
+    expect(entry.exitCode, entry.stderr).toBe(0);
+    expect(entry.json().warnings.join('\n')).toMatch(/the claims were not read or updated: .*\.git\/baton: is a symbolic link/);
+    const status = await baton(['status'], { cwd: project.dir });
+    expect(status.exitCode).toBe(0);
+    expect(status.stderr).toMatch(/the claims were not read or updated/);
+    const start = await baton(['features', 'start', 'login'], { cwd: project.dir });
+    expect(start.exitCode).toBe(4);
+    expect(start.stderr).toMatch(/\.git\/baton: is a symbolic link .*remove it/s);
+    expect(await fse.readdir(outside)).toEqual([]);
+    expect((await baton(['status', '--json'], { cwd: project.dir })).json().current_feature).toBeNull();
+  }, 60_000);
 });

@@ -7,9 +7,10 @@ import { addFeature, checkNewId, editFeatureList, loadFeatureList, mergeImport, 
 import { readStateFile } from '../../services/lifecycle/state-file.js';
 import { claimBoard } from '../../services/claims/board.js';
 import { expiresAt, type Claim } from '../../services/claims/claim.js';
-import { boardClaims, describeHolder, releaseFeature, type ClaimView } from '../../services/claims/claims.js';
+import { describeHolder, releaseFeature, type ClaimView } from '../../services/claims/claims.js';
+import { readBoardClaims } from '../../services/claims/claimed-change.js';
 import type { CommandContext } from '../context.js';
-import { LINE_WIDTH, paint, printJson, println, printWrapped } from '../output.js';
+import { LINE_WIDTH, paint, printJson, println, printWrapped, warn } from '../output.js';
 import { parseUserEvent, sendAndReport } from '../send-event.js';
 
 const USAGE = 'baton features list [--ready] | next | add DESCRIPTION [--id ID] | start ID | implemented ID | release ID | import FILE [--replace]';
@@ -59,7 +60,9 @@ function checkedDependencies(context: CommandContext, features: readonly Feature
 
 /** The claims of other checkouts (worktrees of this repository): what they hold or finished. */
 async function othersClaims(context: CommandContext): Promise<ClaimView[]> {
-  return (await boardClaims(claimBoard(context.paths), new Date())).filter((claim) => claim.live && !claim.mine);
+  const read = await readBoardClaims(context.paths, new Date());
+  if (read.warning) warn(read.warning);
+  return read.claims.filter((claim) => claim.live && !claim.mine);
 }
 
 /** `features next`: the feature to work on now, dependencies and other checkouts' claims respected; or why none is ready. */

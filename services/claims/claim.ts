@@ -3,6 +3,8 @@
  * tests in the holder's checkout is kept as done (it never expires), so no other worktree takes
  * the feature again before the branches merge. No zod: the per-tool-call hook renews claims.
  */
+import { UsageError } from '../errors.js';
+
 export interface Claim {
   feature: string;
   /** The holder: the checkout (its project root), which keeps the session state that works on the feature. */
@@ -17,8 +19,19 @@ export interface Claim {
   done_at: string | null;
 }
 
-export const claimFileName = (feature: string) => `${feature}.json`;
 export const CLAIM_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.json$/;
+
+/** Whether a string can name a claim file: a feature id (one read from a damaged state.json may be anything, `../..` included). */
+export const isClaimableId = (feature: string) => CLAIM_FILE_NAME.test(`${feature}.json`);
+
+/** The file of a feature's claim, in the board's folder and nowhere else. */
+export function claimFileName(feature: string): string {
+  if (!isClaimableId(feature)) throw new UsageError(`${JSON.stringify(feature)} is not a feature id`, 'the ids are in `baton features list`');
+  return `${feature}.json`;
+}
+
+/** The longest lease a claim may carry (project.json's own limit): a bigger one in a forged file is no claim. */
+const MAX_LEASE_SECONDS = 86_400;
 
 export function expiresAt(claim: Claim): Date {
   return new Date(Date.parse(claim.renewed_at) + claim.lease_seconds * 1000);
@@ -30,6 +43,8 @@ export function isLive(claim: Claim, now: Date): boolean {
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+// No control characters: a holder or session id is printed in refusals and `baton status`.
+const isPrintable = (value: unknown): value is string => isString(value) && !/[\u0000-\u001f\u007f-\u009f]/.test(value) && value.length <= 4096;
 const isTime = (value: unknown): value is string => isString(value) && !Number.isNaN(Date.parse(value));
 
 /** A claim file's text as a claim, or null when it is not one (a damaged or foreign file is treated as no claim by its reader, and named). */
@@ -44,13 +59,14 @@ export function parseClaim(text: string, feature: string): Claim | null {
     value !== null &&
     typeof value === 'object' &&
     value.feature === feature &&
-    isString(value.holder) &&
-    (value.session_id === null || isString(value.session_id)) &&
+    isPrintable(value.holder) &&
+    (value.session_id === null || isPrintable(value.session_id)) &&
     Number.isInteger(value.pid) &&
     isTime(value.claimed_at) &&
     isTime(value.renewed_at) &&
-    typeof value.lease_seconds === 'number' &&
-    value.lease_seconds > 0 &&
+    Number.isInteger(value.lease_seconds) &&
+    value.lease_seconds! > 0 &&
+    value.lease_seconds! <= MAX_LEASE_SECONDS &&
     (value.done_at === null || isTime(value.done_at));
   return ok ? (value as Claim) : null;
 }

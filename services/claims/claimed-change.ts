@@ -8,11 +8,12 @@
 import type { SessionEvent } from '../../machines/events.js';
 import { isOpenStatus } from '../../machines/features.js';
 import { readSessionRecord } from '../agent-session/session-record.js';
-import { BatonError, EXIT } from '../errors.js';
+import { BatonError, EXIT, describeError } from '../errors.js';
+import type { ProjectPaths } from '../project/paths.js';
 import type { FeatureList } from '../features/feature-list.js';
 import type { ChangeOutcome, ProjectRuntime } from '../lifecycle/apply-event.js';
-import { claimBoard } from './board.js';
-import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, takenElsewhere, type Claimant, type HeldFeatures } from './claims.js';
+import { claimBoard, type ClaimBoard } from './board.js';
+import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, takenElsewhere, type Claimant, type ClaimView, type HeldFeatures } from './claims.js';
 
 const CLAIMING_EVENTS = new Set(['FEATURE_STARTED', 'FEATURE_IMPLEMENTED']);
 
@@ -60,6 +61,25 @@ export interface SettledClaims {
 export async function settleAfterChange(runtime: ProjectRuntime, outcome: Pick<ChangeOutcome, 'features' | 'snapshot'>, sessionId?: string): Promise<SettledClaims> {
   const board = claimBoard(runtime.paths);
   const claimant = claimantOf(runtime, sessionId);
-  const warnings = await settleClaims(board, heldFeatures(outcome.features, outcome.snapshot.context.currentFeatureId ?? null), claimant);
-  return { warnings, taken: takenElsewhere(await boardClaims(board, claimant.now)) };
+  try {
+    const warnings = await settleClaims(board, heldFeatures(outcome.features, outcome.snapshot.context.currentFeatureId ?? null), claimant);
+    return { warnings, taken: takenElsewhere(await boardClaims(board, claimant.now)) };
+  } catch (error) {
+    // The change itself is committed: a board baton cannot use (a link where its folder belongs) is the claims' problem, said, not the session's.
+    if (!(error instanceof BatonError)) throw error;
+    return { warnings: [unusableBoard(error)], taken: new Set() };
+  }
+}
+
+const unusableBoard = (error: BatonError) => `the claims were not read or updated: ${describeError(error)}${error.hint ? ` (${error.hint})` : ''}`;
+
+/** For readers (status, features next): the claims of the board, or none and a warning when it cannot be used. */
+export async function readBoardClaims(paths: ProjectPaths, now: Date): Promise<{ board: ClaimBoard; claims: ClaimView[]; warning: string | null }> {
+  const board = claimBoard(paths);
+  try {
+    return { board, claims: await boardClaims(board, now), warning: null };
+  } catch (error) {
+    if (!(error instanceof BatonError)) throw error;
+    return { board, claims: [], warning: unusableBoard(error) };
+  }
 }

@@ -8,7 +8,7 @@ import { acquireLockAt } from '../storage/lock.js';
 import { notice } from '../storage/notices.js';
 import { listFolder, readFolderFile, removeFolderFile, setFolderEntryAside, writeFolderFile } from '../storage/own-folder.js';
 import type { ClaimBoard } from './board.js';
-import { CLAIM_FILE_NAME, claimFileName, expiresAt, isLive, parseClaim, serializeClaim, type Claim } from './claim.js';
+import { CLAIM_FILE_NAME, claimFileName, isClaimableId, expiresAt, isLive, parseClaim, serializeClaim, type Claim } from './claim.js';
 
 /** Who is asking: this checkout, its session, and the lease its config gives. */
 export interface Claimant {
@@ -31,6 +31,7 @@ export interface ClaimView extends Claim {
 type Read = { kind: 'none' } | { kind: 'claim'; claim: Claim } | { kind: 'damaged'; problem: string };
 
 function readClaim(board: ClaimBoard, feature: string): Read {
+  if (!isClaimableId(feature)) return { kind: 'none' };
   const read = readFolderFile(board.folder, claimFileName(feature), 64 * 1024);
   if (read.kind === 'missing') return { kind: 'none' };
   if (read.kind === 'bad') return { kind: 'damaged', problem: read.problem.problem };
@@ -165,6 +166,7 @@ function stripView(view: ClaimView): Claim {
 
 /** The heartbeat of the per-call hooks: renews this checkout's claim on `feature` once a quarter of its lease has passed. */
 export async function renewIfDue(board: ClaimBoard, feature: string, now: Date): Promise<boolean> {
+  if (!isClaimableId(feature)) return false;
   const read = readClaim(board, feature);
   if (read.kind !== 'claim') return false;
   const { claim } = read;
@@ -186,5 +188,5 @@ export function describeHolder(claim: Claim, holder: string): string {
 }
 
 function heldByAnother(claim: Claim, holder: string): string {
-  return `feature ${claim.feature}: this checkout's lease ran out and ${describeHolder(claim, holder)}; pick another (\`baton features next\`)`;
+  return `feature ${claim.feature}: this checkout works on it but no longer holds it (its lease ran out, or it was released) and ${describeHolder(claim, holder)}; pick another (\`baton features next\`)`;
 }

@@ -47,8 +47,9 @@ export interface SharedGitDir {
 /**
  * Like findGitDir, but only through what git itself writes, since baton writes here: a `.git`
  * that is a real folder, or a worktree's `.git` file whose git dir names it back (git keeps
- * that back-link in `<gitdir>/gitdir`). A `.git` link, a submodule, or a `.git` file naming a
- * folder that does not name it back (a clone's hostile file, pointing anywhere) gives null.
+ * that back-link in `<gitdir>/gitdir`) and that sits in its common dir's `worktrees/`. A `.git`
+ * link, a submodule, or a `.git` file naming a folder that does not name it back, or whose
+ * `commondir` names another repository (a clone's hostile files, pointing anywhere) gives null.
  */
 export function sharedGitDirOf(start: string): SharedGitDir | null {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
@@ -57,7 +58,9 @@ export function sharedGitDirOf(start: string): SharedGitDir | null {
     if (stats?.isDirectory()) return isGitDir(dotGit) ? { top: dir, commonDir: dotGit } : null;
     if (stats?.isFile()) {
       const gitDir = worktreeGitDir(dir, dotGit);
-      return gitDir ? { top: dir, commonDir: commonDirOf(gitDir) } : null;
+      const commonDir = gitDir ? commonDirOf(gitDir) : null;
+      // git keeps a linked worktree's git dir at <common>/worktrees/<name>: a commondir naming any other repository (from a git dir a clone carries) is not this one's.
+      return gitDir && commonDir && sameFile(path.dirname(gitDir), path.join(commonDir, 'worktrees')) ? { top: dir, commonDir } : null;
     }
     if (stats) return null;
     if (path.dirname(dir) === dir) return null;

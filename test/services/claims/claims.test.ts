@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimBoard } from '../../../services/claims/board.js';
-import { boardClaims, claimFeature, releaseFeature, settleClaims } from '../../../services/claims/claims.js';
+import { boardClaims, claimFeature, releaseFeature, renewIfDue, settleClaims } from '../../../services/claims/claims.js';
 import { BadFileError } from '../../../services/errors.js';
 import { projectPaths } from '../../../services/project/paths.js';
 import { takeNotices } from '../../../services/storage/notices.js';
@@ -50,6 +50,35 @@ describe('where the claims are', () => {
     const hostile = temp('hostile');
     writeFileSync(path.join(hostile, '.git'), `gitdir: ${path.join(victim, '.git', 'worktrees', path.basename(`${victim}-wt`))}\n`);
     expect(claimBoard(projectPaths(hostile)).scope).toBe('project');
+
+    // A git dir the clone carries, naming itself back, whose commondir names another repository.
+    const forged = temp('forged');
+    mkdirSync(path.join(forged, '.gitx', 'wt'), { recursive: true });
+    writeFileSync(path.join(forged, '.gitx', 'wt', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(path.join(forged, '.gitx', 'wt', 'gitdir'), '../../.git\n');
+    writeFileSync(path.join(forged, '.gitx', 'wt', 'commondir'), `${path.join(victim, '.git')}\n`);
+    writeFileSync(path.join(forged, '.git'), 'gitdir: .gitx/wt\n');
+    expect(claimBoard(projectPaths(forged)).scope).toBe('project');
+  });
+});
+
+describe('claim files a clone could forge', () => {
+  it('a lease past a day, a control character in the holder, or an id that is a path: no claim, no crash, nothing outside touched', async () => {
+    const repo = repository();
+    const board = claimBoard(projectPaths(repo));
+    await board.folder.ensure();
+    const forged = (fields: object) => JSON.stringify({ feature: 'f', holder: '/elsewhere', session_id: null, pid: 1, claimed_at: '2020-01-01T00:00:00Z', renewed_at: '2020-01-01T00:00:00Z', lease_seconds: 60, done_at: null, ...fields });
+    writeFileSync(path.join(board.folder.dir, 'f.json'), forged({ lease_seconds: 1e13 }));
+    expect(await boardClaims(board, at(0))).toEqual([]);
+    writeFileSync(path.join(board.folder.dir, 'f.json'), forged({ holder: '/x\u001b[31m\nbaton: all good' , lease_seconds: 86_400, renewed_at: '2026-12-03T12:00:00Z' }));
+    expect(await boardClaims(board, at(0))).toEqual([]);
+
+    const outside = temp('outside');
+    writeFileSync(path.join(outside, 'c.json'), forged({ feature: `../../../../../../..${outside}/c`, holder: board.holder }));
+    const before = readFileSync(path.join(outside, 'c.json'), 'utf8');
+    expect(await renewIfDue(board, `../../../../../../..${outside}/c`, at(0))).toBe(false);
+    expect(readFileSync(path.join(outside, 'c.json'), 'utf8')).toBe(before);
+    await expect(claimFeature(board, '../x', claimant(0))).rejects.toThrow(/is not a feature id/);
   });
 });
 
