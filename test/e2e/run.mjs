@@ -14,7 +14,7 @@
 //
 // Environment: BATON_E2E_CLAUDE_VERSION (default 2.1.331), BATON_E2E_CLAUDE_BIN (a claude
 // already installed), BATON_E2E_EXTRA_CALLS=N (N more tool calls, to time the hooks), BATON_E2E_KEEP=1 keeps the work
-// folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,http,http-down,statusline runs only those.
+// folder, BATON_E2E_ONLY=validate,plugin,hooks,both,marketplace,http,http-down,statusline,worktrees runs only those.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -177,6 +177,65 @@ async function headlessRun(name, setup, { claude, baton }) {
   return { name, ms, checks, work, hookRuns: hookRuns.length };
 }
 
+/**
+ * Two worktrees, one agent already on `login` in the first: Claude Code in the second is told
+ * (SessionStart) to take `signup`, and its `baton features start login` is refused, naming
+ * the first worktree.
+ */
+async function worktreesRun({ claude, baton }) {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-worktrees-'));
+  const first = path.join(work, 'proj');
+  const second = path.join(work, 'proj-signup');
+  const home = path.join(work, 'home');
+  mkdirSync(first);
+  writeFileSync(path.join(first, 'package.json'), '{"name":"e2e-app","version":"1.0.0","main":"index.js"}\n');
+  writeFileSync(path.join(first, 'index.js'), 'module.exports = {};\n');
+  mkdirSync(path.join(first, '.claude', 'progress'), { recursive: true });
+  const features = [{ id: 'login', description: 'User can log in', status: 'pending' }, { id: 'signup', description: 'User can sign up', status: 'pending' }];
+  writeFileSync(path.join(first, '.claude', 'progress', 'feature-list.json'), `${JSON.stringify({ features }, null, 2)}\n`);
+  freshHome(home, second);
+  const script = [
+    { tool: 'Bash', input: { command: 'baton features start login', description: 'take login' } },
+    { tool: 'Bash', input: { command: 'baton features next', description: 'what is free' } },
+    { tool: 'Bash', input: { command: 'baton features start signup', description: 'take signup' } },
+    { text: 'Done for now.' },
+  ];
+  const model = await startFakeModel(script);
+  const env = claudeEnv(home, model, [baton.prefixBin]);
+  sh('git', ['init', '-q', '-b', 'main'], { cwd: first, env });
+  sh('baton', ['init'], { cwd: first, env });
+  sh('git', ['add', '-A'], { cwd: first, env });
+  sh('git', ['commit', '-qm', 'the plan'], { cwd: first, env });
+  sh('git', ['worktree', 'add', '-q', '-b', 'signup', second], { cwd: first, env });
+  sh('baton', ['entry'], { cwd: first, env });
+  sh('baton', ['features', 'start', 'login'], { cwd: first, env });
+  const started = Date.now();
+  // Not spawnSync: the fake model answers from this process.
+  const run = await new Promise((resolve) => {
+    const child = spawn(claude, ['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'], { cwd: second, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+  await model.close();
+  const shown = model.shown();
+  const firstShown = JSON.stringify(model.requests.find((request) => (request.body.tools ?? []).some((tool) => tool.name === 'Bash'))?.body ?? '');
+  const claim = (id) => { try { return JSON.parse(readFileSync(path.join(first, '.git', 'baton', 'claims', `${id}.json`), 'utf8')); } catch { return null; } };
+  const checks = [
+    ['claude ran to the end in the second worktree (exit 0)', run.status === 0, `exit ${run.status}: ${(run.stderr ?? '').slice(0, 300)}`],
+    ['SessionStart named signup as the feature to work on, not the one the first worktree holds', /work on feature \\"signup\\"/.test(firstShown) && !/work on feature \\"login\\"/.test(firstShown), firstShown.slice(0, 400)],
+    ['`features start login` was refused, naming the first worktree and until when', new RegExp(`feature login is taken: the checkout ${first} \\(session [0-9a-f-]+\\) holds it until`).test(shown), ''],
+    ['`features next` offered signup', /signup: User can sign up \(pending\)/.test(shown), ''],
+    ['signup is claimed by the second worktree, login still by the first', claim('signup')?.holder === second && claim('login')?.holder === first, JSON.stringify([claim('login')?.holder, claim('signup')?.holder])],
+  ];
+  return { name: 'worktrees', ms: Date.now() - started, checks, work };
+}
+
 /** The service the run's SessionStart started (its record is in the run's HOME): stopped, and what it said of itself. */
 function stopService(env) {
   try {
@@ -332,6 +391,7 @@ async function inside() {
   for (const [name, setup] of Object.entries(setups)) if (!ONLY || ONLY.includes(name)) runs.push(await headlessRun(name, setup, context));
   if (!ONLY || ONLY.includes('http-down')) runs.push(await httpDownRun(context));
   if (!ONLY || ONLY.includes('statusline')) runs.push(await statusLineRun(context));
+  if (!ONLY || ONLY.includes('worktrees')) runs.push(await worktreesRun(context));
   let failed = 0;
   for (const run of runs) {
     console.log(`\n${run.name}${run.ms ? ` (${(run.ms / 1000).toFixed(1)} s${run.hookRuns !== undefined ? `, ${run.hookRuns} hook runs` : ''})` : ''}: ${run.work}`);
