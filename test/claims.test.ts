@@ -134,10 +134,11 @@ describe('claims across worktrees', () => {
     await new Promise((resolve) => setTimeout(resolve, 200)); // a hook process the kill did not reach finishes
     const expiresAt = Date.parse((await fse.readJson(claimFile)).renewed_at) + lease * 1000;
     let freedAt = 0;
+    let takeover = '';
     let refusedAfterKill = 0;
     await waitFor(async () => {
       const attempt = await baton(['features', 'start', 'login'], { cwd: b });
-      if (attempt.exitCode === 0) freedAt = Date.now();
+      if (attempt.exitCode === 0) [freedAt, takeover] = [Date.now(), attempt.stderr];
       else refusedAfterKill += 1;
       return attempt.exitCode === 0;
     }, lease * 1000 + 10_000);
@@ -145,6 +146,7 @@ describe('claims across worktrees', () => {
     expect(freedAt).toBeGreaterThanOrEqual(expiresAt);
     expect(freedAt - expiresAt).toBeLessThan(2_000);
     expect((await fse.readJson(claimFile)).holder).toBe(b);
+    expect(takeover, 'the taker is told whose lease ran out').toContain(`feature login: took it over from the checkout ${a}, whose lease ran out at ${new Date(expiresAt).toISOString()}`);
   }, 60_000);
 
   it('a link where the board belongs: the session still starts and says so; starting a feature is refused and nothing is written through the link', async () => {

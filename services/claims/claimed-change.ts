@@ -13,6 +13,7 @@ import type { ProjectPaths } from '../project/paths.js';
 import type { FeatureList } from '../features/feature-list.js';
 import type { ChangeOutcome, ProjectRuntime } from '../lifecycle/apply-event.js';
 import { claimBoard, type ClaimBoard } from './board.js';
+import { expiresAt } from './claim.js';
 import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, takenElsewhere, type Claimant, type ClaimView, type HeldFeatures } from './claims.js';
 
 const CLAIMING_EVENTS = new Set(['FEATURE_STARTED', 'FEATURE_IMPLEMENTED']);
@@ -35,12 +36,15 @@ export async function withFeatureClaim(runtime: ProjectRuntime, event: SessionEv
   const board = claimBoard(runtime.paths);
   const outcome = await claimFeature(board, feature, claimantOf(runtime));
   if (outcome.kind === 'taken') throw new FeatureTakenError(feature, describeHolder(outcome.claim, board.holder));
+  let changed: ChangeOutcome;
   try {
-    return await change();
+    changed = await change();
   } catch (error) {
     if (outcome.took) await releaseFeature(board, feature).catch(() => undefined);
     throw error;
   }
+  if (outcome.expired) changed.warnings.push(`feature ${feature}: took it over from the checkout ${outcome.expired.holder}, whose lease ran out at ${expiresAt(outcome.expired).toISOString()}`);
+  return changed;
 }
 
 /** What the list says this checkout works on and has finished. */
