@@ -53,6 +53,11 @@ export async function run(context: CommandContext): Promise<number> {
     }
     await sleep(25);
   }
+  // Listen for the signals before saying "listening": a SIGTERM sent the moment a caller reads that line would otherwise find node's default action (death by signal) still in place.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const url = `ws://localhost:${port}`;
   const ui = `http://localhost:${port}`;
   if (context.json) printJson({ listening: true, port, url, ui });
@@ -62,10 +67,7 @@ export async function run(context: CommandContext): Promise<number> {
     println(`  watch it: open ${ui} (the Stately inspector UI, loaded from stately.ai: needs the internet)`);
     println('  Ctrl-C to stop');
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   server.stop();
   if (!context.json) println(`stopped (${signal})`);
   // Connected clients are not closed by the relay's stop(): do not wait for them.

@@ -67,6 +67,10 @@ export async function run(context: CommandContext): Promise<number> {
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error}`));
   process.on('unhandledRejection', (error) => log(`unhandled: ${(error as Error)?.stack ?? error}`));
   process.once('exit', () => lock.release());
+  // Listening for the signals before the service starts: a SIGTERM sent as soon as its record appears must close it, not kill it.
+  const stopRequested = new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
   let service;
   try {
     service = await startService({ record, idleSeconds, log, ...(inspected ? { inspected } : {}) });
@@ -75,9 +79,8 @@ export async function run(context: CommandContext): Promise<number> {
     throw error;
   }
   log(`baton serve listening on ${where} (pid ${process.pid}); exits after ${idleSeconds} s without a request`);
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void service.close().then(resolve));
-  });
+  await stopRequested;
+  await service.close();
   lock.release();
   return 0;
 }
