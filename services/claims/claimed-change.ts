@@ -14,7 +14,7 @@ import type { FeatureList } from '../features/feature-list.js';
 import type { ChangeOutcome, ProjectRuntime } from '../lifecycle/apply-event.js';
 import { claimBoard, type ClaimBoard } from './board.js';
 import { expiresAt } from './claim.js';
-import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, takenElsewhere, type Claimant, type ClaimView, type HeldFeatures } from './claims.js';
+import { boardClaims, claimFeature, describeHolder, releaseFeature, settleClaims, type Claimant, type ClaimView, type HeldFeatures, type SettledClaims } from './claims.js';
 
 const CLAIMING_EVENTS = new Set(['FEATURE_STARTED', 'FEATURE_IMPLEMENTED']);
 
@@ -55,19 +55,12 @@ export function heldFeatures(list: FeatureList | null, currentFeatureId: string 
   return { working, done: new Set(features.filter((feature) => !isOpenStatus(feature.status)).map((feature) => feature.id)) };
 }
 
-export interface SettledClaims {
-  warnings: string[];
-  /** Features other checkouts hold or finished, which this one should not start. */
-  taken: Set<string>;
-}
-
 /** After a change: the board follows this checkout's list; what others hold comes back for the next-feature choice. */
 export async function settleAfterChange(runtime: ProjectRuntime, outcome: Pick<ChangeOutcome, 'features' | 'snapshot'>, sessionId?: string): Promise<SettledClaims> {
   const board = claimBoard(runtime.paths);
   const claimant = claimantOf(runtime, sessionId);
   try {
-    const warnings = await settleClaims(board, heldFeatures(outcome.features, outcome.snapshot.context.currentFeatureId ?? null), claimant);
-    return { warnings, taken: takenElsewhere(await boardClaims(board, claimant.now)) };
+    return await settleClaims(board, heldFeatures(outcome.features, outcome.snapshot.context.currentFeatureId ?? null), claimant);
   } catch (error) {
     // The change itself is committed: a board baton cannot use (a link where its folder belongs) is the claims' problem, said, not the session's.
     if (!(error instanceof BatonError)) throw error;

@@ -124,16 +124,25 @@ export interface HeldFeatures {
   done: ReadonlySet<string>;
 }
 
+/** What settling leaves: what could not be held, and the features other checkouts hold or finished. */
+export interface SettledClaims {
+  warnings: string[];
+  taken: Set<string>;
+}
+
 /**
  * Brings this checkout's claims in line with its list after a change: the feature it works on is
  * held (renewed, or taken again if its lease ran out and nobody took it), a feature it finished
- * is kept as done, and anything else it held is released. Returns what it could not hold.
+ * is kept as done, and anything else it held is released. It changes only this checkout's
+ * claims, so what it read of the others' stands for `taken`.
  */
-export async function settleClaims(board: ClaimBoard, held: HeldFeatures, claimant: Claimant): Promise<string[]> {
-  if (!(await settlingIsDue(board, held, claimant))) return [];
+export async function settleClaims(board: ClaimBoard, held: HeldFeatures, claimant: Claimant): Promise<SettledClaims> {
+  const seen = await boardClaims(board, claimant.now);
+  if (!settlingIsDue(seen, held, claimant.now)) return { warnings: [], taken: takenElsewhere(seen) };
   return underBoardLock(board, async () => {
     const warnings: string[] = [];
-    for (const view of await boardClaims(board, claimant.now)) {
+    const views = await boardClaims(board, claimant.now);
+    for (const view of views) {
       if (!view.mine || view.feature === held.working) continue;
       if (held.done.has(view.feature)) {
         if (view.done_at === null) await writeFolderFile(board.folder, claimFileName(view.feature), serializeClaim({ ...stripView(view), renewed_at: claimant.now.toISOString(), done_at: claimant.now.toISOString() }));
@@ -144,17 +153,16 @@ export async function settleClaims(board: ClaimBoard, held: HeldFeatures, claima
       if (current && current.holder !== board.holder && isLive(current, claimant.now)) warnings.push(heldByAnother(current, board.holder));
       else await writeFolderFile(board.folder, claimFileName(held.working), serializeClaim(freshClaim(board, held.working, claimant, current)));
     }
-    return warnings;
+    return { warnings, taken: takenElsewhere(views) };
   });
 }
 
-/** Whether the board differs from what the list says (read without the lock): most events change nothing there, and take no lock. */
-async function settlingIsDue(board: ClaimBoard, held: HeldFeatures, claimant: Claimant): Promise<boolean> {
-  const views = await boardClaims(board, claimant.now);
+/** Whether the board differs from what the list says (as read without the lock): most events change nothing there, and take no lock. */
+function settlingIsDue(views: readonly ClaimView[], held: HeldFeatures, now: Date): boolean {
   const outOfLine = views.some((view) => view.mine && view.feature !== held.working && !(held.done.has(view.feature) && view.done_at !== null));
   if (outOfLine || !held.working) return outOfLine;
   const working = views.find((view) => view.feature === held.working);
-  return !working || !working.mine || working.done_at !== null || renewalIsDue(working, claimant.now);
+  return !working || !working.mine || working.done_at !== null || renewalIsDue(working, now);
 }
 
 const renewalIsDue = (claim: Claim, now: Date) => now.getTime() - Date.parse(claim.renewed_at) >= (claim.lease_seconds * 1000) / 4;

@@ -182,7 +182,7 @@ async function headlessRun(name, setup, { claude, baton }) {
  * (SessionStart) to take `signup`, and its `baton features start login` is refused, naming
  * the first worktree.
  */
-async function worktreesRun({ claude, baton }) {
+async function worktreesRun({ baton }) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-worktrees-'));
   const first = path.join(work, 'proj');
   const second = path.join(work, 'proj-signup');
@@ -210,18 +210,7 @@ async function worktreesRun({ claude, baton }) {
   sh('baton', ['entry'], { cwd: first, env });
   sh('baton', ['features', 'start', 'login'], { cwd: first, env });
   const started = Date.now();
-  // Not spawnSync: the fake model answers from this process.
-  const run = await new Promise((resolve) => {
-    const child = spawn(claude, ['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'], { cwd: second, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdout.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stderr });
-    });
-  });
+  const run = await execClaude(['-p', 'Work on the project.', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'], { cwd: second, env });
   await model.close();
   const shown = model.shown();
   const firstShown = JSON.stringify(model.requests.find((request) => (request.body.tools ?? []).some((tool) => tool.name === 'Bash'))?.body ?? '');
